@@ -20,10 +20,12 @@ internal static class ReceiptPdf
 
         using (var graphics = XGraphics.FromPdfPage(page))
         {
-            var title = new XFont(ReceiptFonts.Family, 20, XFontStyleEx.Bold);
-            var label = new XFont(ReceiptFonts.Family, 11, XFontStyleEx.Bold);
-            var text = new XFont(ReceiptFonts.Family, 11, XFontStyleEx.Regular);
-            var small = new XFont(ReceiptFonts.Family, 9, XFontStyleEx.Regular);
+            // Unicode (Identity-H) encoding: a payer's address may hold characters outside WinAnsi.
+            var unicode = new XPdfFontOptions(PdfFontEncoding.Unicode);
+            var title = new XFont(ReceiptFonts.Family, 20, XFontStyleEx.Bold, unicode);
+            var label = new XFont(ReceiptFonts.Family, 11, XFontStyleEx.Bold, unicode);
+            var text = new XFont(ReceiptFonts.Family, 11, XFontStyleEx.Regular, unicode);
+            var small = new XFont(ReceiptFonts.Family, 9, XFontStyleEx.Regular, unicode);
             var width = page.Width.Point;
 
             var y = Margin + 20;

@@ -30,6 +30,21 @@ public sealed class PaymentOrderGrainTests(InProcessSilo silo)
     }
 
     [Fact]
+    public async Task A_confirmation_after_a_crash_between_booking_and_saving_the_order_completes_it_without_crediting_again()
+    {
+        var (account, order, orderId) = await NewOrderAsync(FiveDollars);
+        // What an activation that booked the credit and died before saving the order leaves behind.
+        await account.PostAsync(new LedgerPosting("alipay:" + orderId, LedgerEntryKind.TopUp, Usd.FromDecimal(5.00m), "booked before a crash"));
+
+        var confirmation = await order.ConfirmPaidAsync(new PaymentNotice("T1", 36.24m));
+
+        Assert.Equal(ConfirmationOutcome.Credited, confirmation.Outcome);
+        Assert.Equal(PaymentOrderStatus.Paid, confirmation.Order!.Status);
+        Assert.Equal(Usd.FromDecimal(5.00m), (await account.GetAsync()).Balance);
+        Assert.Equal("booked before a crash", Assert.Single(await account.GetLedgerAsync(null, 10)).Reference);
+    }
+
+    [Fact]
     public async Task Twenty_concurrent_confirmations_credit_once()
     {
         var (account, order, _) = await NewOrderAsync(FiveDollars);
