@@ -220,9 +220,13 @@ simulator_channels() {
   done
 }
 
+edge_ports() {
+  printf -v "EDGE_${1}_HTTP_PORT" '%s' $((base + 400 + $1))
+}
+
 start_edge() {
   local j="$1" http_port channels=()
-  printf -v "EDGE_${j}_HTTP_PORT" '%s' $((base + 400 + j))
+  edge_ports "$j"
   http_port="EDGE_${j}_HTTP_PORT"
   require_ports_free "${!http_port}"
   mapfile -t channels < <(simulator_channels)
@@ -352,6 +356,7 @@ cmd_start() {
   EDGES="$edges"
   local i
   for ((i = 1; i <= SILOS; i++)); do silo_ports "$i"; done
+  for ((i = 1; i <= EDGES; i++)); do edge_ports "$i"; done
 
   # Whatever fails from here on, nothing is left running.
   trap 'log "start failed; stopping what was started"; cmd_stop_loaded' EXIT
