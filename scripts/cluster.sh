@@ -94,8 +94,10 @@ launch() {
   args=("$@")
   mkdir -p "$logs"
   printf '\n==== %s start %s\n' "$name" "$(date -u +%FT%TZ)" >>"$logs/$name.log"
-  # The subshell is not a process group leader, so setsid does not fork: $! is the dotnet process itself.
-  (cd "$run" && exec setsid env "${vars[@]}" dotnet "$dll" "${args[@]}") </dev/null >>"$logs/$name.log" 2>&1 &
+  # The working directory is the dll's: ASP.NET Core takes it as the content root and reads appsettings.json
+  # there (the edge's model catalog lives in it). The subshell is not a process group leader, so setsid does
+  # not fork: $! is the dotnet process itself.
+  (cd "$(dirname "$dll")" && exec setsid env "${vars[@]}" dotnet "$dll" "${args[@]}") </dev/null >>"$logs/$name.log" 2>&1 &
   LAUNCHED_PID=$!
 }
 
