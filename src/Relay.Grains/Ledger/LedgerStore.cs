@@ -64,6 +64,17 @@ public sealed class LedgerStore(NpgsqlDataSource db)
         return await reader.ReadAsync(cancellation) ? (reader.GetInt64(0), new Usd(reader.GetInt64(1))) : (0, Usd.Zero);
     }
 
+    /// <summary>The account's first entry of a kind, if any.</summary>
+    public async Task<LedgerEntry?> FirstOfKindAsync(string accountId, LedgerEntryKind kind, CancellationToken cancellation = default)
+    {
+        await using var command = db.CreateCommand(
+            $"select {Columns} from relay_ledger where account_id = $1 and kind = $2 order by seq limit 1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)kind });
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        return await reader.ReadAsync(cancellation) ? Read(reader) : null;
+    }
+
     /// <summary>Entries newest first, strictly before a sequence number when one is given.</summary>
     public async Task<IReadOnlyList<LedgerEntry>> ReadAsync(string accountId, long? beforeSequence, int limit, CancellationToken cancellation = default)
     {
