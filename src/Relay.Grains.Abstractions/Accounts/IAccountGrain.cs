@@ -32,6 +32,19 @@ public interface IAccountGrain : IGrainWithStringKey
     /// <summary>The newest ledger entries, newest first, before a sequence number (exclusive) when given.</summary>
     Task<IReadOnlyList<LedgerEntry>> GetLedgerAsync(long? beforeSequence, int limit);
 
+    /// <summary>Settled calls with their usage, newest first.</summary>
+    Task<IReadOnlyList<LedgerEntry>> GetUsageAsync(UsageQuery query);
+
+    /// <summary>Calls, tokens and cost per UTC day and model within a time range.</summary>
+    Task<IReadOnlyList<DailyUsage>> GetDailyUsageAsync(DateTimeOffset since, DateTimeOffset until);
+
+    /// <summary>Records that a key (already registered in its key grain) belongs to this account.</summary>
+    /// <returns>False when the account already has the most keys it may hold.</returns>
+    Task<bool> AddKeyAsync(AccountKey key);
+
+    /// <summary>The account's keys, newest first; whether each is revoked is in its key grain.</summary>
+    Task<IReadOnlyList<AccountKey>> ListKeysAsync();
+
     /// <summary>Frees a device's slot at once.</summary>
     Task<bool> RevokeDeviceAsync(string device);
 

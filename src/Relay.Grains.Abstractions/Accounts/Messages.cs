@@ -161,3 +161,28 @@ public sealed record TransferCredit(
     [property: Id(1)] string TransferId,
     [property: Id(2)] Usd Amount,
     [property: Id(3)] string Note);
+
+/// <summary>Which settled calls to list: a time range, optionally one model, paged by sequence number.</summary>
+[GenerateSerializer, Immutable, Alias("Relay.UsageQuery")]
+public sealed record UsageQuery(
+    [property: Id(0)] DateTimeOffset From,
+    [property: Id(1)] DateTimeOffset To,
+    [property: Id(2)] string? Model = null,
+    [property: Id(3)] long? BeforeSequence = null,
+    [property: Id(4)] int Limit = 50);
+
+/// <summary>One day's (UTC) calls of one model, added up.</summary>
+[GenerateSerializer, Immutable, Alias("Relay.DailyUsage")]
+public sealed record DailyUsage(
+    [property: Id(0)] DateOnly Day,
+    [property: Id(1)] string Model,
+    [property: Id(2)] long Calls,
+    [property: Id(3)] TokenUsage Tokens,
+    [property: Id(4)] Usd Cost);
+
+/// <summary>An API key as its account lists it (never the plain key).</summary>
+[GenerateSerializer, Immutable, Alias("Relay.AccountKey")]
+public sealed record AccountKey(
+    [property: Id(0)] string KeyId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] DateTimeOffset CreatedAt);

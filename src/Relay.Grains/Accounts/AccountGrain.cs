@@ -109,22 +109,6 @@ internal sealed partial class AccountGrain(
             return new PostingResult(PostingOutcome.UnknownAccount, null, Usd.Zero);
         }
 
-        await ExpireReservationsAsync(clock.GetUtcNow());
-        var refusal = posting.Kind switch
-        {
-            LedgerEntryKind.TransferOut when state.State.Disabled => PostingOutcome.AccountDisabled,
-            LedgerEntryKind.TransferOut when _balance - _reserved < posting.Amount => PostingOutcome.InsufficientBalance,
-            _ => (PostingOutcome?)null,
-        };
-        if (refusal is { } outcome)
-        {
-            // A replay of a posting booked earlier is answered with its first result, whatever the balance is now.
-            var booked = await ledger.FindAsync(Id, posting.EntryId);
-            return booked is null
-                ? new PostingResult(outcome, null, _balance)
-                : new PostingResult(PostingOutcome.AlreadyBooked, booked, _balance);
-        }
-
         var result = await BookAsync(posting.EntryId, posting.Kind, delta, posting.Reference, usage: null);
         if (posting.Kind == LedgerEntryKind.TopUp && state.State.InvitedBy is not null && !state.State.ReferralRewardPaid)
         {
@@ -286,6 +270,30 @@ internal sealed partial class AccountGrain(
 
     public Task<IReadOnlyList<LedgerEntry>> GetLedgerAsync(long? beforeSequence, int limit) =>
         ledger.ReadAsync(Id, beforeSequence, limit);
+
+    public Task<IReadOnlyList<LedgerEntry>> GetUsageAsync(UsageQuery query) => ledger.ReadUsageAsync(Id, query);
+
+    public Task<IReadOnlyList<DailyUsage>> GetDailyUsageAsync(DateTimeOffset since, DateTimeOffset until) =>
+        ledger.ReadDailyUsageAsync(Id, since, until);
+
+    public async Task<bool> AddKeyAsync(AccountKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (state.State.Keys.ContainsKey(key.KeyId))
+        {
+            return true;
+        }
+        if (state.State.Keys.Count >= _rules.MaxKeys)
+        {
+            return false;
+        }
+        state.State.Keys[key.KeyId] = key;
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public Task<IReadOnlyList<AccountKey>> ListKeysAsync() =>
+        Task.FromResult<IReadOnlyList<AccountKey>>(state.State.Keys.Values.OrderByDescending(k => k.CreatedAt).ToList());
 
     public async Task<bool> RevokeDeviceAsync(string device)
     {

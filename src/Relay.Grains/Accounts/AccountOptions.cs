@@ -19,6 +19,9 @@ public sealed class AccountOptions
     /// </summary>
     public TimeSpan ReservationTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>API keys an account may hold (revoked ones count until deleted).</summary>
+    public int MaxKeys { get; set; } = 20;
+
     /// <summary>Credit booked when a person signs up.</summary>
     public decimal SignUpBonusUsd { get; set; } = 0.50m;
 

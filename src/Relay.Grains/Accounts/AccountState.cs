@@ -25,6 +25,9 @@ public sealed class AccountState
 
     /// <summary>Transfers debited here whose credit the recipient has not confirmed yet, by transfer id.</summary>
     [Id(7)] public Dictionary<string, PendingTransfer> PendingTransfers { get; set; } = [];
+
+    /// <summary>The account's API keys by key id; bounded by <see cref="AccountOptions.MaxKeys"/>.</summary>
+    [Id(8)] public Dictionary<string, AccountKey> Keys { get; set; } = [];
 }
 
 [GenerateSerializer, Alias("Relay.PendingTransfer")]
