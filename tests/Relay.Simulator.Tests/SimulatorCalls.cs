@@ -7,7 +7,12 @@ namespace Relay.Simulator.Tests;
 /// <summary>Raw HTTP calls to a running simulator, as a relay would make them.</summary>
 internal static class SimulatorCalls
 {
-    private static readonly HttpClient s_http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
+    private static readonly HttpClient s_http = new(new SocketsHttpHandler
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+        // A client that leaves a stalled stream closes the connection at once instead of draining it.
+        MaxResponseDrainSize = 0,
+    })
     {
         Timeout = TimeSpan.FromSeconds(30),
     };
