@@ -145,6 +145,22 @@ public sealed class FaultTests : SimulatorTest
     }
 
     [Fact]
+    public async Task Stopping_the_simulator_ends_a_stalled_stream()
+    {
+        var server = await Hosting.SimulatorServer.StartAsync(configure: o => o.EventDelayMs = 0);
+        using var request = SimulatorCalls.Request(server, "_fault/stall/v1/messages", AnthropicBody);
+        using var response = await SimulatorCalls.SendAsync(request, headersOnly: true);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        await ReadEventsAsync(body, AnthropicEvents / 2);
+
+        await server.DisposeAsync();
+
+        var served = Assert.Single(server.Served.Snapshot());
+        Assert.False(served.Completed);
+        await Record.ExceptionAsync(() => body.CopyToAsync(Stream.Null));
+    }
+
+    [Fact]
     public async Task Error_event_on_a_chat_stream_sends_an_error_object_and_no_done()
     {
         var events = await SimulatorCalls.StreamAsync(Server, "_fault/error-event/v1/chat/completions", ChatBody);
