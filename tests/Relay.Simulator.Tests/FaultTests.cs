@@ -171,6 +171,15 @@ public sealed class FaultTests : SimulatorTest
     }
 
     [Fact]
+    public async Task Error_event_on_a_glm_stream_sends_a_glm_error_object_and_no_done()
+    {
+        var events = await SimulatorCalls.StreamAsync(Server, "_fault/error-event/api/paas/v4/chat/completions", ChatBody);
+
+        Assert.Equal("500", JsonShapes.Parse(events[^1].Data).At("error", "code").GetString());
+        Assert.DoesNotContain(events, e => e.Data == "[DONE]");
+    }
+
+    [Fact]
     public async Task Error_event_on_a_whole_anthropic_answer_is_an_overloaded_529()
     {
         var (response, body) = await SimulatorCalls.PostAsync(Server, "_fault/error-event/v1/messages", """{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[]}""");

@@ -16,8 +16,6 @@ internal sealed class CallHandler(
     TimeProvider time,
     IHostApplicationLifetime lifetime)
 {
-    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(100);
-
     public async Task HandleAsync(HttpContext http, IProviderDialect dialect)
     {
         var aborted = http.RequestAborted;
@@ -108,8 +106,7 @@ internal sealed class CallHandler(
         switch (call.Fault)
         {
             case Faults.CutMidStream:
-                await CutAsync(http, aborted);
-                return false;
+                throw new StreamCutException(call.Path);
             case Faults.Stall:
                 await StallAsync(aborted);
                 return false;
@@ -148,7 +145,7 @@ internal sealed class CallHandler(
             await http.Response.Body.FlushAsync(aborted);
             if (call.Fault == Faults.CutMidStream)
             {
-                await CutAsync(http, aborted);
+                throw new StreamCutException(call.Path);
             }
             else
             {
@@ -173,16 +170,6 @@ internal sealed class CallHandler(
         SseWriter.Write(writer, sse);
         var flushed = await writer.FlushAsync(aborted);
         return !flushed.IsCanceled && !flushed.IsCompleted;
-    }
-
-    /// <summary>
-    /// Breaks the connection. A flush hands bytes to Kestrel's transport, not to the socket, and an abort drops
-    /// what the transport has not sent yet; the grace lets the half already flushed reach the client first.
-    /// </summary>
-    private async Task CutAsync(HttpContext http, CancellationToken aborted)
-    {
-        await Task.Delay(CutGrace, time, aborted);
-        http.Abort();
     }
 
     /// <summary>Holds the connection open, sending nothing, until the client goes or the simulator stops.</summary>

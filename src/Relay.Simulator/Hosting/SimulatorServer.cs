@@ -34,6 +34,8 @@ public sealed class SimulatorServer : IAsyncDisposable
         {
             ApplicationName = typeof(SimulatorServer).Assembly.GetName().Name,
         });
+        // Embedded, the simulator is configured by the caller alone, never by the host's appsettings or environment.
+        builder.Configuration.Sources.Clear();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddSimulator(configure);
