@@ -85,6 +85,7 @@ public sealed class FaultTests : SimulatorTest
 
         Assert.Equal(400, (int)response.StatusCode);
         Assert.Equal("invalid_request_error", JsonShapes.Parse(body).At("error", "type").GetString());
+        Assert.Equal("unknown simulator fault 'status-999'", JsonShapes.Parse(body).At("error", "message").GetString());
     }
 
     [Fact]

@@ -38,7 +38,7 @@ internal sealed class CallHandler(
 
         if (!CallSettings.TryFault(http.Request.Headers, out var fault))
         {
-            await WriteErrorAsync(http, dialect.BadRequest(CallRequestProblem.MalformedJson, $"unknown simulator fault '{fault}'", requestId), aborted);
+            await WriteErrorAsync(http, dialect.BadRequest(CallRequestProblem.UnknownSetting, $"unknown simulator fault '{fault}'", requestId), aborted);
             return;
         }
 

@@ -90,4 +90,7 @@ internal enum CallRequestProblem
     None,
     MalformedJson,
     MissingModel,
+
+    /// <summary>An <c>x-sim-*</c> setting the simulator does not know; the detail names it.</summary>
+    UnknownSetting,
 }
