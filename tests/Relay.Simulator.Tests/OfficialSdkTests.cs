@@ -181,6 +181,54 @@ public sealed class OfficialSdkTests : SimulatorTest
         Assert.True(served.Completed);
     }
 
+    [Fact]
+    public async Task Anthropic_sdk_with_a_bearer_token_reads_glm_anthropic_style_answers_as_claude_code_would()
+    {
+        using var client = new AnthropicClient(new ClientOptions
+        {
+            AuthToken = SimulatorCalls.Key,
+            BaseUrl = new Uri(Server.BaseUrl, "api/anthropic").ToString(),
+            MaxRetries = 0,
+        });
+        var text = "";
+
+        await foreach (var sse in client.Messages.CreateStreaming(Parameters(maxTokens: 3)))
+        {
+            if (sse.TryPickContentBlockDelta(out var block) && block.Delta.TryPickText(out var delta))
+            {
+                text += delta.Text;
+            }
+        }
+
+        Assert.Equal("w1 w2 w3", text);
+        var served = await Server.Served.WaitForAsync(_ => true);
+        Assert.Equal("/api/anthropic/v1/messages", served.Path);
+    }
+
+    [Fact]
+    public async Task OpenAI_chat_sdk_reads_a_glm_stream_and_its_usage_from_the_last_chunk()
+    {
+        var chat = new ChatClient("glm-5", new ApiKeyCredential(SimulatorCalls.Key), new OpenAIClientOptions
+        {
+            Endpoint = new Uri(Server.BaseUrl, "_input-tokens/100/_cache-read-tokens/30/api/paas/v4"),
+            RetryPolicy = null,
+        });
+        var text = "";
+        ChatTokenUsage? usage = null;
+
+        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("hello")], new ChatCompletionOptions { MaxOutputTokenCount = 4 }))
+        {
+            text += string.Concat(update.ContentUpdate.Select(part => part.Text));
+            usage = update.Usage ?? usage;
+        }
+
+        Assert.Equal("w1 w2 w3 w4", text);
+        Assert.NotNull(usage);
+        Assert.Equal(130, usage.InputTokenCount);
+        Assert.Equal(30, usage.InputTokenDetails.CachedTokenCount);
+        Assert.Equal(4, usage.OutputTokenCount);
+    }
+
     private AnthropicClient AnthropicClient() => new(new ClientOptions
     {
         ApiKey = SimulatorCalls.Key,
