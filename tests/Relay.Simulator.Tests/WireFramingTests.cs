@@ -57,6 +57,7 @@ public sealed class WireFramingTests : SimulatorTest
         Assert.All(ours, e => Assert.Null(e.Event));
         Assert.Equal(Kinds(transcript).Collapsed(), Kinds(ours).Collapsed());
         Assert.Equal(["role", "content", "finish", "usage-only", "done"], Kinds(ours).Collapsed());
+        Assert.All(ours.SkipLast(2), e => Assert.Equal(JsonValueKind.Null, JsonShapes.Parse(e.Data).GetProperty("usage").ValueKind));
         var usage = JsonShapes.NumericPaths(JsonShapes.Parse(ours[^2].Data).GetProperty("usage"));
         Assert.Superset(JsonShapes.NumericPaths(JsonShapes.Parse(transcript[^2].Data).GetProperty("usage")), usage);
         var documented = JsonShapes.Parse(WireTranscripts.Read("openai/chat-response.json")).GetProperty("usage");

@@ -125,6 +125,7 @@ internal sealed class ChatCompletionsDialect : IProviderDialect
         w.WriteString("system_fingerprint", s_fingerprint);
     }
 
+    /// <summary>With include_usage, every chunk but the usage-only one carries <c>"usage":null</c>, as the spec says.</summary>
     private static SseEvent Chunk(SimulatedCall call, Action<Utf8JsonWriter> delta, string? finishReason) =>
         new(null, Json.Object(w =>
         {
@@ -137,5 +138,9 @@ internal sealed class ChatCompletionsDialect : IProviderDialect
             w.StringOrNull("finish_reason", finishReason);
             w.WriteEndObject();
             w.WriteEndArray();
+            if (call.IncludeUsage)
+            {
+                w.WriteNull("usage");
+            }
         }));
 }
