@@ -75,6 +75,18 @@ public sealed class WireFramingTests : SimulatorTest
     }
 
     [Fact]
+    public async Task Obfuscation_padding_is_sent_unless_the_request_turns_it_off()
+    {
+        const string off = """{"model":"gpt-4o","stream":true,"stream_options":{"include_obfuscation":false},"messages":[]}""";
+
+        var padded = await SimulatorCalls.StreamAsync(Server, "v1/chat/completions", ChatBody);
+        var plain = await SimulatorCalls.StreamAsync(Server, "v1/chat/completions", off);
+
+        Assert.All(padded.SkipLast(1), e => Assert.True(JsonShapes.Parse(e.Data).TryGetProperty("obfuscation", out _)));
+        Assert.All(plain.SkipLast(1), e => Assert.False(JsonShapes.Parse(e.Data).TryGetProperty("obfuscation", out _)));
+    }
+
+    [Fact]
     public async Task Responses_stream_sends_the_documented_event_sequence_with_a_sequence_number_on_every_event()
     {
         var ours = await SimulatorCalls.StreamAsync(Server, "v1/responses", ResponsesBody);

@@ -49,6 +49,7 @@ internal sealed class CallHandler(
             request.Model,
             request.Stream,
             request.IncludeUsage,
+            request.IncludeObfuscation,
             request.MaxOutputTokens,
             CallSettings.Tokens(http.Request.Headers, request),
             CallSettings.Pacing(http.Request.Headers, settings),

@@ -142,5 +142,10 @@ internal sealed class ChatCompletionsDialect : IProviderDialect
             {
                 w.WriteNull("usage");
             }
+
+            if (call.IncludeObfuscation)
+            {
+                w.WriteString("obfuscation", UpstreamIds.Obfuscation());
+            }
         }));
 }

@@ -80,6 +80,10 @@ internal sealed class ResponsesDialect : IProviderDialect
                 items.WritePosition(w);
                 w.WriteString("delta", delta);
                 w.EmptyArray("logprobs");
+                if (call.IncludeObfuscation)
+                {
+                    w.WriteString("obfuscation", UpstreamIds.Obfuscation());
+                }
             });
         }
 
