@@ -44,6 +44,24 @@ public sealed class DeterminismTests : SimulatorTest
     }
 
     [Fact]
+    public async Task A_base_url_with_settings_applies_them_to_every_call_under_it()
+    {
+        var baseUrl = Server.WithSettings(("output-tokens", "3"), ("input-tokens", "77"));
+        using var http = new HttpClient { BaseAddress = baseUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"m","messages":[]}"""),
+        };
+        request.Headers.Authorization = new("Bearer", SimulatorCalls.Key);
+
+        using var response = await http.SendAsync(request);
+
+        var usage = JsonShapes.Parse(await response.Content.ReadAsStringAsync()).GetProperty("usage");
+        Assert.Equal(77, usage.GetProperty("prompt_tokens").GetInt32());
+        Assert.Equal(3, usage.GetProperty("completion_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task Each_word_is_one_delta_event()
     {
         var events = await SimulatorCalls.StreamAsync(
