@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Relay.EdgeApi.Protocols;
@@ -35,7 +36,8 @@ public static class RequestRewriter
         var edits = new List<Splice>(2);
         if (swapModel && layout.ModelStart >= 0)
         {
-            var encoded = JsonEncodedText.Encode(upstreamModel).EncodedUtf8Bytes;
+            // A request body is not HTML: only what JSON itself requires is escaped.
+            var encoded = JsonEncodedText.Encode(upstreamModel, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;
             edits.Add(new Splice(layout.ModelStart, layout.ModelEnd, [(byte)'"', .. encoded, (byte)'"']));
         }
 
