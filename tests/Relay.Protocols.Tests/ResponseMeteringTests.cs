@@ -13,7 +13,7 @@ public sealed class ResponseMeteringTests
     {
         var result = ResponseMeters.Read(WireProtocol.AnthropicMessages, WireFiles.Bytes("anthropic/messages-response.json"));
 
-        Assert.Equal(new MeteredCall(new TokenUsage(12, 6), true, "msg_01XFDUDYJgAACzvnptvVoYEL", "claude-opus-4-6", false, 6), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(12, 6), true, "msg_01XFDUDYJgAACzvnptvVoYEL", "claude-opus-4-6", false, 6) { UsageFinal = true }, result);
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class ResponseMeteringTests
         var result = ResponseMeters.Read(WireProtocol.OpenAIChat, WireFiles.Bytes("openai/chat-response.json"));
 
         Assert.Equal(
-            new MeteredCall(new TokenUsage(19, 10), true, "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT", "gpt-5.4", false, "Hello! How can I assist you today?".Length),
+            new MeteredCall(new TokenUsage(19, 10), true, "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT", "gpt-5.4", false, "Hello! How can I assist you today?".Length) { UsageFinal = true },
             result);
     }
 
@@ -40,7 +40,7 @@ public sealed class ResponseMeteringTests
         var result = ResponseMeters.Read(WireProtocol.OpenAIChat, WireFiles.Bytes("openai/chat-response-tool-calls.json"));
 
         Assert.Equal(
-            new MeteredCall(new TokenUsage(82, 17), true, "chatcmpl-abc123", "gpt-4o-mini", false, "{\n\"location\": \"Boston, MA\"\n}".Length),
+            new MeteredCall(new TokenUsage(82, 17), true, "chatcmpl-abc123", "gpt-4o-mini", false, "{\n\"location\": \"Boston, MA\"\n}".Length) { UsageFinal = true },
             result);
     }
 
@@ -92,6 +92,6 @@ public sealed class ResponseMeteringTests
 
         var result = ResponseMeters.Read(WireProtocol.AnthropicMessages, body);
 
-        Assert.Equal(new MeteredCall(new TokenUsage(3, 2), false, "msg_cut", "claude-x", false, 0), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(3, 2), false, "msg_cut", "claude-x", false, 0) { UsageFinal = true }, result);
     }
 }

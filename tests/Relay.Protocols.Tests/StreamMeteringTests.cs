@@ -21,7 +21,7 @@ public sealed class StreamMeteringTests
         var (output, result) = Feed(WireProtocol.AnthropicMessages, input, chunkSize);
 
         Assert.Equal(input, output);
-        Assert.Equal(new MeteredCall(new TokenUsage(10682, 510), true, "msg_01G...", "claude-opus-5-5", false, 173), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(10682, 510), true, "msg_01G...", "claude-opus-5-5", false, 173) { UsageFinal = true }, result);
     }
 
     [Theory]
@@ -57,7 +57,7 @@ public sealed class StreamMeteringTests
         var (output, result) = Feed(WireProtocol.OpenAIChat, input, 7);
 
         Assert.Equal(input, output);
-        Assert.Equal(new MeteredCall(new TokenUsage(8, 262), true, "1", "glm-5", false, 17), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(8, 262), true, "1", "glm-5", false, 17) { UsageFinal = true }, result);
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class StreamMeteringTests
 
         Assert.Equal(input, output);
         // 409 characters in the valid deltas, plus the 8 of the invalid example's delta, read before its missing comma.
-        Assert.Equal(new MeteredCall(new TokenUsage(0, 0), true, "resp_123", "gpt-4o-mini-2024-07-18", true, 409 + 8), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(0, 0), true, "resp_123", "gpt-4o-mini-2024-07-18", true, 409 + 8) { UsageFinal = true }, result);
     }
 
     [Fact]
@@ -111,6 +111,7 @@ public sealed class StreamMeteringTests
         var (_, result) = Feed(WireProtocol.AnthropicMessages, input, 0);
 
         Assert.Equal(new TokenUsage(10, 1, CacheWrite5mTokens: 70), result.Usage);
+        Assert.False(result.UsageFinal);
         Assert.False(result.Finished);
     }
 
@@ -126,7 +127,7 @@ public sealed class StreamMeteringTests
         var (output, result) = Feed(WireProtocol.AnthropicMessages, input, 3);
 
         Assert.Equal(input, output);
-        Assert.Equal(new MeteredCall(new TokenUsage(3, 9), true, "msg_2", null, false, 0), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(3, 9), true, "msg_2", null, false, 0) { UsageFinal = true }, result);
     }
 
     [Fact]
@@ -154,7 +155,7 @@ public sealed class StreamMeteringTests
 
         var (_, result) = Feed(WireProtocol.OpenAIResponses, input, 0);
 
-        Assert.Equal(new MeteredCall(new TokenUsage(250, 50, CacheReadTokens: 200, CacheWrite5mTokens: 50, ReasoningTokens: 40), true, "resp_9", "gpt-x", false, 0), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(250, 50, CacheReadTokens: 200, CacheWrite5mTokens: 50, ReasoningTokens: 40), true, "resp_9", "gpt-x", false, 0) { UsageFinal = true }, result);
     }
 
     [Fact]

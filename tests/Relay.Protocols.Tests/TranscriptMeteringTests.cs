@@ -12,13 +12,17 @@ public sealed class TranscriptMeteringTests
     private const WireProtocol Chat = WireProtocol.OpenAIChat;
     private const WireProtocol Responses = WireProtocol.OpenAIResponses;
 
-    public sealed record Expected(WireProtocol Protocol, TokenUsage? Usage, bool Finished, string? Id, string? Model, bool SawError, long Chars);
+    public sealed record Expected(WireProtocol Protocol, TokenUsage? Usage, bool Finished, string? Id, string? Model, bool SawError, long Chars)
+    {
+        /// <summary>False where the stream stopped after Anthropic's provisional <c>message_start</c> usage.</summary>
+        public bool UsageFinal { get; init; } = Usage is not null;
+    }
 
     private static readonly Dictionary<string, Expected> s_transcripts = new(StringComparer.Ordinal)
     {
         ["anthropic/messages-stream-error-event.sse"] = new(Anthropic, null, false, null, null, true, 0),
         ["anthropic/messages-stream-error-midstream.assembled.sse"] =
-            new(Anthropic, new TokenUsage(25, 1), false, "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY", "claude-opus-5-5", true, 5),
+            new(Anthropic, new TokenUsage(25, 1), false, "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY", "claude-opus-5-5", true, 5) { UsageFinal = false },
         ["anthropic/messages-stream-text.sse"] =
             new(Anthropic, new TokenUsage(25, 15), true, "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY", "claude-opus-5-5", false, 6),
         ["anthropic/messages-stream-thinking.sse"] = new(Anthropic, null, true, "msg_01...", "claude-opus-5-5", false, 225),
@@ -151,7 +155,7 @@ public sealed class TranscriptMeteringTests
     internal static void AssertMetered(Expected expected, MeteredCall result)
     {
         Assert.Equal(
-            new MeteredCall(expected.Usage, expected.Finished, expected.Id, expected.Model, expected.SawError, expected.Chars),
+            new MeteredCall(expected.Usage, expected.Finished, expected.Id, expected.Model, expected.SawError, expected.Chars) { UsageFinal = expected.UsageFinal },
             result);
     }
 }

@@ -90,6 +90,15 @@ public sealed class UsageEstimatorTests
     }
 
     [Fact]
+    public void Final_usage_is_returned_as_reported()
+    {
+        var reported = new TokenUsage(14, 30, ReasoningTokens: 2);
+        var seen = new MeteredCall(reported, true, "chatcmpl-1", "gpt-4o", false, 10_000) { UsageFinal = true };
+
+        Assert.Same(reported, UsageEstimator.Estimate(WireProtocol.OpenAIChat, """{"model":"m","messages":[]}"""u8, seen));
+    }
+
+    [Fact]
     public void A_body_that_is_not_json_estimates_no_input()
     {
         Assert.Equal(new TokenUsage(0, 2), UsageEstimator.Estimate(WireProtocol.OpenAIChat, "not json"u8, s_nothingSeen, "Say hi"));

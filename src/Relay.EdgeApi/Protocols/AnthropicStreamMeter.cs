@@ -15,8 +15,10 @@ internal sealed class AnthropicStreamMeter(int maxEventBytes) : SseStreamMeter(h
     private string? _id;
     private string? _model;
     private long _chars;
+    private bool _usageFinal;
 
-    public override MeteredCall Result => new(_usage.ToTokenUsage(), _finished, _id, _model, _sawError, _chars);
+    public override MeteredCall Result =>
+        new(_usage.ToTokenUsage(), _finished, _id, _model, _sawError, _chars) { UsageFinal = _usageFinal };
 
     protected override bool OnEvent(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
     {
@@ -127,6 +129,7 @@ internal sealed class AnthropicStreamMeter(int maxEventBytes) : SseStreamMeter(h
             if (reader.ValueTextEquals("usage"u8))
             {
                 reader.Read();
+                _usageFinal |= reader.TokenType == JsonTokenType.StartObject;
                 _usage.Merge(ref reader);
             }
             else

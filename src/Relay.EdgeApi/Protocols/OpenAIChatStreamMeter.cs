@@ -18,7 +18,8 @@ internal sealed class OpenAIChatStreamMeter(bool strip, int maxEventBytes) : Sse
     private string? _model;
     private long _chars;
 
-    public override MeteredCall Result => new(_usage, _finished, _id, _model, _sawError, _chars);
+    public override MeteredCall Result =>
+        new(_usage, _finished, _id, _model, _sawError, _chars) { UsageFinal = _usage is not null };
 
     protected override bool OnEvent(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
     {

@@ -17,7 +17,8 @@ internal sealed class OpenAIResponsesStreamMeter(int maxEventBytes) : SseStreamM
     private string? _model;
     private long _chars;
 
-    public override MeteredCall Result => new(_usage, _finished, _id, _model, _sawError, _chars);
+    public override MeteredCall Result =>
+        new(_usage, _finished, _id, _model, _sawError, _chars) { UsageFinal = _usage is not null };
 
     protected override bool OnEvent(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
     {
@@ -45,9 +46,9 @@ internal sealed class OpenAIResponsesStreamMeter(int maxEventBytes) : SseStreamM
         {
             _sawError = true;
         }
-        else if (_id is null && type.StartsWith("response."u8) && !type.StartsWith("response.output"u8) && !type.StartsWith("response.content"u8))
+        else if (_id is null
+            && (type.SequenceEqual("response.created"u8) || type.SequenceEqual("response.in_progress"u8) || type.SequenceEqual("response.queued"u8)))
         {
-            // response.created / in_progress / queued carry the response object without usage yet.
             ReadResponse(data, terminal: false);
         }
 

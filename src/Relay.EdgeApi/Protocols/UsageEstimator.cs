@@ -35,11 +35,17 @@ public static class UsageEstimator
     /// <see cref="TokensPerMessage"/> a message and <see cref="TokensPerImage"/> an image, and the output: the
     /// tokens of <paramref name="outputText"/> when given, else <see cref="MeteredCall.OutputCharsSeen"/> /
     /// <see cref="CharsPerToken"/>. What the provider did report (Anthropic's <c>message_start</c> gives input and
-    /// cache before any output) is kept, and output never falls below what it reported.
+    /// cache before any output) is kept, and output never falls below what it reported. Usage marked
+    /// <see cref="MeteredCall.UsageFinal"/> is returned as it is.
     /// </summary>
     public static TokenUsage Estimate(WireProtocol protocol, ReadOnlySpan<byte> requestBody, MeteredCall seen, string? outputText = null)
     {
         ArgumentNullException.ThrowIfNull(seen);
+        if (seen.UsageFinal && seen.Usage is not null)
+        {
+            return seen.Usage;
+        }
+
         var output = outputText is not null
             ? CountTokens(outputText)
             : (seen.OutputCharsSeen + CharsPerToken - 1) / CharsPerToken;
