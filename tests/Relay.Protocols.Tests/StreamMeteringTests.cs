@@ -85,6 +85,42 @@ public sealed class StreamMeteringTests
         Assert.Equal(new MeteredCall(new TokenUsage(0, 0), true, "resp_123", "gpt-4o-mini-2024-07-18", true, 409 + 8) { UsageFinal = true }, result);
     }
 
+    public static TheoryData<string, WireProtocol> EveryWireFileWithEveryProtocol()
+    {
+        var data = new TheoryData<string, WireProtocol>();
+        foreach (var file in WireFiles.All("*"))
+        {
+            foreach (var protocol in Enum.GetValues<WireProtocol>())
+            {
+                data.Add(file, protocol);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryWireFileWithEveryProtocol))]
+    public void Any_wire_file_through_any_meter_passes_through_unchanged(string file, WireProtocol protocol)
+    {
+        var input = WireFiles.Bytes(file);
+
+        var (output, _) = Feed(protocol, input, 7);
+
+        Assert.Equal(input, output);
+    }
+
+    [Fact]
+    public void A_chunk_with_usage_but_no_choices_array_is_not_stripped()
+    {
+        var input = "data: {\"id\":\"c\",\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n"u8.ToArray();
+
+        var (output, result) = Feed(WireProtocol.OpenAIChat, input, 0, strip: true);
+
+        Assert.Equal(input, output);
+        Assert.Equal(new TokenUsage(2, 1), result.Usage);
+    }
+
     [Fact]
     public void Anthropic_cache_writes_split_by_duration_and_message_delta_overrides_what_it_carries()
     {
