@@ -21,7 +21,7 @@ public sealed class StreamMeteringTests
         var (output, result) = Feed(WireProtocol.AnthropicMessages, input, chunkSize);
 
         Assert.Equal(input, output);
-        Assert.Equal(new MeteredCall(new TokenUsage(10682, 510), true, "msg_01G...", "claude-opus-5-5", false, 173) { UsageFinal = true }, result);
+        Assert.Equal(new MeteredCall(new TokenUsage(10682, 510), true, "msg_01G...", "claude-opus-5-5", false, 173) { UsageFinal = true, WebSearchRequests = 1 }, result);
     }
 
     [Theory]

@@ -18,7 +18,11 @@ internal sealed class AnthropicStreamMeter(int maxEventBytes) : SseStreamMeter(h
     private bool _usageFinal;
 
     public override MeteredCall Result =>
-        new(_usage.ToTokenUsage(), _finished, _id, _model, _sawError, _chars) { UsageFinal = _usageFinal };
+        new(_usage.ToTokenUsage(), _finished, _id, _model, _sawError, _chars)
+        {
+            UsageFinal = _usageFinal,
+            WebSearchRequests = _usage.WebSearchRequests,
+        };
 
     protected override bool OnEvent(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
     {

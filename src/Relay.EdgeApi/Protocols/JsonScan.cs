@@ -88,34 +88,6 @@ internal static class JsonScan
     }
 
     /// <summary>
-    /// True when the bytes hold a key <c>"usage"</c> whose value is an object. Inside a JSON string every quote is
-    /// escaped, so the quoted key can only be a real key; <c>"usage":null</c> (sent on every chunk by some
-    /// providers) does not count.
-    /// </summary>
-    public static bool HasObjectValued(ReadOnlySpan<byte> json, ReadOnlySpan<byte> quotedKey)
-    {
-        while (true)
-        {
-            var at = json.IndexOf(quotedKey);
-            if (at < 0)
-            {
-                return false;
-            }
-
-            json = json[(at + quotedKey.Length)..];
-            var rest = json.TrimStart(" \t\r\n"u8);
-            if (rest.Length > 0 && rest[0] == (byte)':')
-            {
-                rest = rest[1..].TrimStart(" \t\r\n"u8);
-                if (rest.Length > 0 && rest[0] == (byte)'{')
-                {
-                    return true;
-                }
-            }
-        }
-    }
-
-    /// <summary>
     /// Walks the value the reader is on to its end and adds up the characters of string values held by a property
     /// named in <paramref name="textFields"/>, at any depth. A string value at the start counts when
     /// <paramref name="countScalar"/> says so.

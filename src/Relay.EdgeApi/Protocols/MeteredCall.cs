@@ -26,4 +26,7 @@ public sealed record MeteredCall(
     /// after <c>message_start</c> only) or absent; then <see cref="UsageEstimator"/> fills the gaps.
     /// </summary>
     public bool UsageFinal { get; init; }
+
+    /// <summary>Anthropic's <c>server_tool_use.web_search_requests</c>: searches are priced per request, not per token.</summary>
+    public long WebSearchRequests { get; init; }
 }
