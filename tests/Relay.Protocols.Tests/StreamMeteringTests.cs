@@ -225,6 +225,32 @@ public sealed class StreamMeteringTests
     }
 
     [Fact]
+    public void A_large_event_that_nobody_meters_is_forwarded_without_being_copied_aside()
+    {
+        var text = new string('z', 4 << 20);
+        var input = Encoding.UTF8.GetBytes(
+            "event: response.output_text.done\n" +
+            "data: {\"type\":\"response.output_text.done\",\"text\":\"" + text + "\"}\n\n" +
+            "event: response.completed\n" +
+            "data: {\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"usage\":{\"input_tokens\":5,\"output_tokens\":3}}}\n\n");
+        var meter = StreamMeters.Create(WireProtocol.OpenAIResponses, stripUsageOnlyChunk: false);
+        var output = new ArrayBufferWriter<byte>(input.Length);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var offset = 0; offset < input.Length; offset += 16 * 1024)
+        {
+            meter.Process(input.AsSpan(offset, Math.Min(16 * 1024, input.Length - offset)), output);
+        }
+
+        meter.Complete(output);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(output.WrittenSpan.SequenceEqual(input));
+        Assert.Equal(new TokenUsage(5, 3), meter.Result.Usage);
+        Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
     public void Processing_after_the_end_of_upstream_is_refused()
     {
         var meter = StreamMeters.Create(WireProtocol.OpenAIChat, stripUsageOnlyChunk: false);

@@ -24,6 +24,13 @@ internal sealed class AnthropicStreamMeter(int maxEventBytes) : SseStreamMeter(h
             WebSearchRequests = _usage.WebSearchRequests,
         };
 
+    protected override bool IsMetered(ReadOnlySpan<byte> name) =>
+        name.SequenceEqual("content_block_delta"u8)
+        || name.SequenceEqual("message_start"u8)
+        || name.SequenceEqual("message_delta"u8)
+        || name.SequenceEqual("message_stop"u8)
+        || name.SequenceEqual("error"u8);
+
     protected override bool OnEvent(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
     {
         var type = name.IsEmpty ? JsonScan.TopLevelType(data) : name;
