@@ -11,7 +11,7 @@ namespace Relay.Protocols.Tests;
 /// </summary>
 public sealed class UsageEstimatorTests
 {
-    private static readonly MeteredCall s_nothingSeen = new(null, false, null, null, false, 0);
+    private static readonly MeteredCall _nothingSeen = new(null, false, null, null, false, 0);
 
     [Theory]
     [InlineData("The quick brown fox jumps over the lazy dog.", 10)]
@@ -28,7 +28,7 @@ public sealed class UsageEstimatorTests
     {
         var body = """{"model":"gpt-4o","messages":[{"role":"user","content":"The quick brown fox jumps over the lazy dog."}]}"""u8;
 
-        var usage = UsageEstimator.Estimate(WireProtocol.OpenAIChat, body, s_nothingSeen, outputText: "Hello, Claude");
+        var usage = UsageEstimator.Estimate(WireProtocol.OpenAIChat, body, _nothingSeen, outputText: "Hello, Claude");
 
         Assert.Equal(new TokenUsage(10 + UsageEstimator.TokensPerMessage, 3), usage);
     }
@@ -39,7 +39,7 @@ public sealed class UsageEstimatorTests
         using var doc = JsonDocument.Parse(WireFiles.Bytes("anthropic/count-tokens.json"));
         var body = Encoding.UTF8.GetBytes(doc.RootElement.GetProperty("request").GetProperty("body").GetRawText());
 
-        var usage = UsageEstimator.Estimate(WireProtocol.AnthropicMessages, body, s_nothingSeen);
+        var usage = UsageEstimator.Estimate(WireProtocol.AnthropicMessages, body, _nothingSeen);
 
         // system "You are a scientist" (4) and "Hello, Claude" (3), each with its framing; Anthropic says 14.
         Assert.Equal(new TokenUsage(4 + 3 + (2 * UsageEstimator.TokensPerMessage), 0), usage);
@@ -54,7 +54,7 @@ public sealed class UsageEstimatorTests
               {"type":"text","text":"The quick brown fox jumps over the lazy dog.","cache_control":{"type":"ephemeral"}}]}]}
             """u8;
 
-        var usage = UsageEstimator.Estimate(WireProtocol.AnthropicMessages, body, s_nothingSeen);
+        var usage = UsageEstimator.Estimate(WireProtocol.AnthropicMessages, body, _nothingSeen);
 
         Assert.Equal(new TokenUsage(UsageEstimator.TokensPerMessage + UsageEstimator.TokensPerImage + 10, 0), usage);
     }
@@ -64,7 +64,7 @@ public sealed class UsageEstimatorTests
     {
         var body = """{"model":"gpt-5","instructions":"You are a helpful assistant.","input":"Say hi","tools":[{"name":"get_weather","description":"Get the weather for a city","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}]}"""u8;
 
-        var usage = UsageEstimator.Estimate(WireProtocol.OpenAIResponses, body, s_nothingSeen);
+        var usage = UsageEstimator.Estimate(WireProtocol.OpenAIResponses, body, _nothingSeen);
 
         Assert.Equal(new TokenUsage(UsageEstimator.TokensPerMessage + 6 + 2 + 33, 0), usage);
     }
@@ -72,7 +72,7 @@ public sealed class UsageEstimatorTests
     [Fact]
     public void Output_seen_only_as_characters_is_estimated_at_four_characters_a_token()
     {
-        var seen = s_nothingSeen with { OutputCharsSeen = 41 };
+        var seen = _nothingSeen with { OutputCharsSeen = 41 };
 
         var usage = UsageEstimator.Estimate(WireProtocol.OpenAIChat, """{"model":"m","messages":[]}"""u8, seen);
 
@@ -101,6 +101,6 @@ public sealed class UsageEstimatorTests
     [Fact]
     public void A_body_that_is_not_json_estimates_no_input()
     {
-        Assert.Equal(new TokenUsage(0, 2), UsageEstimator.Estimate(WireProtocol.OpenAIChat, "not json"u8, s_nothingSeen, "Say hi"));
+        Assert.Equal(new TokenUsage(0, 2), UsageEstimator.Estimate(WireProtocol.OpenAIChat, "not json"u8, _nothingSeen, "Say hi"));
     }
 }

@@ -7,9 +7,9 @@ namespace Relay.EdgeApi.Protocols;
 /// <summary>Allocation-free reads over JSON bytes that the meters and the inspector share.</summary>
 internal static class JsonScan
 {
-    private static readonly JsonReaderOptions s_options = new() { MaxDepth = 256 };
+    private static readonly JsonReaderOptions _options = new() { MaxDepth = 256 };
 
-    public static Utf8JsonReader Reader(ReadOnlySpan<byte> json) => new(json, s_options);
+    public static Utf8JsonReader Reader(ReadOnlySpan<byte> json) => new(json, _options);
 
     /// <summary>UTF-16 length of the string token the reader is on, unescaped.</summary>
     public static long CharCount(ref Utf8JsonReader reader)

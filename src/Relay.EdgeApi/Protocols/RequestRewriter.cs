@@ -9,10 +9,10 @@ namespace Relay.EdgeApi.Protocols;
 /// </summary>
 public static class RequestRewriter
 {
-    private static readonly byte[] s_includeUsageMember = "\"include_usage\":true"u8.ToArray();
-    private static readonly byte[] s_streamOptionsMember = ",\"stream_options\":{\"include_usage\":true}"u8.ToArray();
-    private static readonly byte[] s_streamOptionsValue = "{\"include_usage\":true}"u8.ToArray();
-    private static readonly byte[] s_true = "true"u8.ToArray();
+    private static readonly byte[] _includeUsageMember = "\"include_usage\":true"u8.ToArray();
+    private static readonly byte[] _streamOptionsMember = ",\"stream_options\":{\"include_usage\":true}"u8.ToArray();
+    private static readonly byte[] _streamOptionsValue = "{\"include_usage\":true}"u8.ToArray();
+    private static readonly byte[] _true = "true"u8.ToArray();
 
     /// <summary>
     /// Minimal byte splice: replaces the top-level <c>model</c> string when <paramref name="upstreamModel"/> differs,
@@ -45,13 +45,13 @@ public static class RequestRewriter
         {
             edits.Add(layout switch
             {
-                { IncludeUsageStart: >= 0 } => new Splice(layout.IncludeUsageStart, layout.IncludeUsageEnd, s_true),
+                { IncludeUsageStart: >= 0 } => new Splice(layout.IncludeUsageStart, layout.IncludeUsageEnd, _true),
                 { OptionsObjectOpen: >= 0 } => new Splice(
                     layout.OptionsObjectOpen + 1,
                     layout.OptionsObjectOpen + 1,
-                    layout.OptionsObjectEmpty ? s_includeUsageMember : [.. s_includeUsageMember, (byte)',']),
-                { OptionsNullStart: >= 0 } => new Splice(layout.OptionsNullStart, layout.OptionsNullStart + 4, s_streamOptionsValue),
-                _ => new Splice(layout.LastValueEnd, layout.LastValueEnd, s_streamOptionsMember),
+                    layout.OptionsObjectEmpty ? _includeUsageMember : [.. _includeUsageMember, (byte)',']),
+                { OptionsNullStart: >= 0 } => new Splice(layout.OptionsNullStart, layout.OptionsNullStart + 4, _streamOptionsValue),
+                _ => new Splice(layout.LastValueEnd, layout.LastValueEnd, _streamOptionsMember),
             });
         }
 

@@ -21,13 +21,13 @@ public static class UsageEstimator
     public const int CharsPerToken = 4;
 
     // Loaded on first use: the vocabulary is large and most edges never need it.
-    private static readonly Lazy<Tokenizer> s_tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
+    private static readonly Lazy<Tokenizer> _tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
 
     /// <summary>Tokens of <paramref name="text"/> in o200k_base.</summary>
     public static int CountTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return text.Length == 0 ? 0 : s_tokenizer.Value.CountTokens(text);
+        return text.Length == 0 ? 0 : _tokenizer.Value.CountTokens(text);
     }
 
     /// <summary>
