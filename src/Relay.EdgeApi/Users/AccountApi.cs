@@ -178,5 +178,5 @@ internal static class SessionGrains
 {
     /// <summary>The grain of the session's own account: the only account a user request may touch.</summary>
     public static IAccountGrain Account(this IGrainFactory grains, HttpContext http) =>
-        grains.GetGrain<IAccountGrain>(http.Session().AccountId);
+        grains.GetGrain<IAccountGrain>(http.SignedInSession().AccountId);
 }

@@ -2,7 +2,7 @@ namespace Relay.EdgeApi.Users;
 
 /// <summary>
 /// Lets a request through only with a valid session token in <c>Authorization: Bearer</c>, and hands the
-/// session to the handler through <see cref="UserSessions.Session"/>. Nothing else names an account:
+/// session to the handler through <see cref="UserSessions.SignedInSession"/>. Nothing else names an account:
 /// every handler works on the session's account and no other.
 /// </summary>
 internal sealed class SessionFilter(SessionTokens tokens) : IEndpointFilter
@@ -31,6 +31,6 @@ internal sealed class SessionFilter(SessionTokens tokens) : IEndpointFilter
 internal static class UserSessions
 {
     /// <summary>The session <see cref="SessionFilter"/> admitted this request with.</summary>
-    public static UserSession Session(this HttpContext http) =>
+    public static UserSession SignedInSession(this HttpContext http) =>
         http.Features.Get<UserSession>() ?? throw new InvalidOperationException("The endpoint is not behind SessionFilter.");
 }

@@ -99,6 +99,25 @@ public sealed class SignInTests(InProcessSilo silo)
         Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/api/me", attacker.Token)).Status);
     }
 
+    [Theory]
+    [InlineData("GET", "/api/me")]
+    [InlineData("GET", "/api/keys")]
+    [InlineData("POST", "/api/keys")]
+    [InlineData("DELETE", "/api/keys/abc")]
+    [InlineData("GET", "/api/usage")]
+    [InlineData("GET", "/api/usage/daily")]
+    [InlineData("GET", "/api/ledger")]
+    [InlineData("GET", "/api/devices")]
+    [InlineData("DELETE", "/api/devices/laptop")]
+    [InlineData("POST", "/api/transfers")]
+    public async Task Every_account_endpoint_refuses_a_request_without_a_session(string method, string path)
+    {
+        var answer = await Client.SendAsync(new HttpMethod(method), path, method == "POST" ? new { } : null, token: null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, answer.Status);
+        Assert.Equal("invalid_session", answer.ErrorCode);
+    }
+
     [Fact]
     public async Task A_session_token_stops_working_when_it_expires()
     {
