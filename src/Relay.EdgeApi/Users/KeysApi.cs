@@ -19,7 +19,7 @@ internal static class KeysApi
     public static RouteGroupBuilder MapKeys(this RouteGroupBuilder api)
     {
         api.MapGet("/keys", ListAsync);
-        api.MapPost("/keys", CreateAsync);
+        api.MapPost("/keys", CreateAsync).Accepts<CreateKeyRequest>("application/json");
         api.MapDelete("/keys/{keyId}", RevokeAsync);
         return api;
     }
@@ -33,8 +33,13 @@ internal static class KeysApi
     }
 
     private static async Task<Results<Created<CreatedKey>, JsonHttpResult<ApiError>>> CreateAsync(
-        CreateKeyRequest request, HttpContext http, IGrainFactory grains)
+        HttpContext http, IGrainFactory grains)
     {
+        var (request, invalid) = await JsonBodies.ReadAsync<CreateKeyRequest>(http.Request);
+        if (request is null)
+        {
+            return invalid!;
+        }
         var name = request.Name?.Trim() ?? "";
         if (name.Length is 0 or > MaxNameLength)
         {

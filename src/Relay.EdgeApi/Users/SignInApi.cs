@@ -24,8 +24,8 @@ internal static class SignInApi
 
     public static RouteGroupBuilder MapSignIn(this RouteGroupBuilder api)
     {
-        api.MapPost("/signup", SignUpAsync).RequireRateLimiting(UserApiExtensions.AuthRateLimitPolicy);
-        api.MapPost("/signin", SignInAsync).RequireRateLimiting(UserApiExtensions.AuthRateLimitPolicy);
+        api.MapPost("/signup", SignUpAsync).Accepts<SignUpRequest>("application/json").RequireRateLimiting(UserApiExtensions.AuthRateLimitPolicy);
+        api.MapPost("/signin", SignInAsync).Accepts<SignInRequest>("application/json").RequireRateLimiting(UserApiExtensions.AuthRateLimitPolicy);
         return api;
     }
 
@@ -33,8 +33,13 @@ internal static class SignInApi
     public static string NewAccountId() => "acct_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 
     private static async Task<Results<Created<SignUpResponse>, JsonHttpResult<ApiError>>> SignUpAsync(
-        SignUpRequest request, IGrainFactory grains, Passwords passwords, IOptions<UserApiOptions> options)
+        HttpContext http, IGrainFactory grains, Passwords passwords, IOptions<UserApiOptions> options)
     {
+        var (request, invalid) = await JsonBodies.ReadAsync<SignUpRequest>(http.Request);
+        if (request is null)
+        {
+            return invalid!;
+        }
         if (EmailAddresses.Normalize(request.Email) is not { } email)
         {
             return ApiErrors.BadRequest("invalid_email", "'email' must be an email address.");
@@ -87,8 +92,13 @@ internal static class SignInApi
         ApiErrors.BadRequest("invalid_invite_code", $"The invite code '{code}' does not exist.");
 
     private static async Task<Results<Ok<SignInResponse>, JsonHttpResult<ApiError>>> SignInAsync(
-        SignInRequest request, HttpContext http, IGrainFactory grains, Passwords passwords, SessionTokens tokens, TimeProvider clock)
+        HttpContext http, IGrainFactory grains, Passwords passwords, SessionTokens tokens, TimeProvider clock)
     {
+        var (request, invalid) = await JsonBodies.ReadAsync<SignInRequest>(http.Request);
+        if (request is null)
+        {
+            return invalid!;
+        }
         var password = request.Password ?? "";
         if (EmailAddresses.Normalize(request.Email) is not { } email || password.Length is 0 or > Passwords.MaxLength)
         {

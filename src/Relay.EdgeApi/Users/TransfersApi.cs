@@ -17,13 +17,18 @@ internal static class TransfersApi
 
     public static RouteGroupBuilder MapTransfers(this RouteGroupBuilder api)
     {
-        api.MapPost("/transfers", TransferAsync);
+        api.MapPost("/transfers", TransferAsync).Accepts<TransferBody>("application/json");
         return api;
     }
 
     private static async Task<Results<Ok<TransferSent>, JsonHttpResult<ApiError>>> TransferAsync(
-        TransferBody body, HttpContext http, IGrainFactory grains)
+        HttpContext http, IGrainFactory grains)
     {
+        var (body, invalid) = await JsonBodies.ReadAsync<TransferBody>(http.Request);
+        if (body is null)
+        {
+            return invalid!;
+        }
         if (!string.IsNullOrWhiteSpace(body.ToAccountId) == !string.IsNullOrWhiteSpace(body.ToEmail))
         {
             return ApiErrors.BadRequest("invalid_recipient", "Give exactly one of 'toAccountId' and 'toEmail'.");

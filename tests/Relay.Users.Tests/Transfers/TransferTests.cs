@@ -69,4 +69,23 @@ public sealed class TransferTests(InProcessSilo silo)
         Assert.Equal(0.50m, await Client.BalanceAsync(sender));
         Assert.Equal(0.50m, await Client.BalanceAsync(recipient));
     }
+
+    [Fact]
+    public async Task A_malformed_body_is_refused_naming_the_field()
+    {
+        var sender = await Client.NewUserAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/transfers")
+        {
+            Content = new StringContent("{\"toEmail\":\"x@example.com\",\"amountUsd\":\"lots\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", sender.Token);
+
+        using var response = await Client.SendAsync(request);
+        var error = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_body", error.GetProperty("code").GetString());
+        Assert.Contains("'amountUsd'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0.50m, await Client.BalanceAsync(sender));
+    }
 }
