@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,9 +9,10 @@ using Relay.Payments;
 namespace Relay.EdgeApi.Payments;
 
 /// <summary>
-/// Top-ups by Alipay and their receipts. <c>/api/topups</c> is behind the admin bearer token
-/// (<c>Relay:AdminToken</c>) until user sessions exist; <c>/payments/alipay/notify</c> is public and trusts
-/// only Alipay's signature. Needs an Orleans client (<see cref="IGrainFactory"/>) registered by the host.
+/// Top-ups by Alipay and their receipts. <c>/api/topups</c> takes a user session token (the person's own
+/// account) or the admin token <c>Relay:AdminToken</c> (any account, named in the body);
+/// <c>/payments/alipay/notify</c> is public and trusts only Alipay's signature. Needs an Orleans client
+/// (<see cref="IGrainFactory"/>) registered by the host.
 /// </summary>
 public static class PaymentsApi
 {
@@ -25,12 +25,13 @@ public static class PaymentsApi
         services.TryAddSingleton<AlipaySigner>();
         services.TryAddSingleton<AlipayNotifications>();
         services.TryAddSingleton<TopUpOrderNumbers>();
+        services.TryAddSingleton<TopUpAccessFilter>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapPaymentsApi(this IEndpointRouteBuilder app)
     {
-        var topUps = app.MapGroup("/api/topups").AddEndpointFilter(RequireAdminToken);
+        var topUps = app.MapGroup("/api/topups").AddEndpointFilter<TopUpAccessFilter>();
         topUps.MapPost("/alipay", CreateAlipayTopUpAsync);
         topUps.MapGet("/{orderId}", GetTopUpAsync);
         topUps.MapGet("/{orderId}/receipt", GetReceiptAsync);
@@ -42,17 +43,25 @@ public static class PaymentsApi
 
     /// <summary>Creates an order for the account and answers the signed URL of Alipay's payment page.</summary>
     internal static async Task<Results<Created<AlipayTopUpCreated>, ValidationProblem, NotFound<string>, ProblemHttpResult>> CreateAlipayTopUpAsync(
-        NewAlipayTopUp request, IGrainFactory grains, AlipaySigner signer, TopUpOrderNumbers numbers, IOptions<PaymentsOptions> options)
+        NewAlipayTopUp request, HttpContext http, IGrainFactory grains, AlipaySigner signer, TopUpOrderNumbers numbers, IOptions<PaymentsOptions> options)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(http);
+        var caller = http.TopUpCaller();
         if (!signer.IsConfigured)
         {
             return TypedResults.Problem("Top-ups by Alipay are not configured.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.AccountId))
+        // A signed-in person tops up their own account; the operator names one.
+        var accountId = caller.AccountId ?? request.AccountId?.Trim();
+        if (string.IsNullOrEmpty(accountId))
         {
             errors["accountId"] = ["The account to top up is required."];
+        }
+        else if (!string.IsNullOrWhiteSpace(request.AccountId) && !caller.MayUse(request.AccountId.Trim()))
+        {
+            errors["accountId"] = ["A session tops up its own account only; leave accountId out."];
         }
         if (request.AmountUsd is not { } usd || usd <= 0m || decimal.Round(usd, 2) != usd || usd > 1_000_000m)
         {
@@ -63,8 +72,7 @@ public static class PaymentsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var accountId = request.AccountId!.Trim();
-        var account = await grains.GetGrain<IAccountGrain>(accountId).GetAsync();
+        var account = await grains.GetGrain<IAccountGrain>(accountId!).GetAsync();
         if (account.CreatedAt is null)
         {
             return TypedResults.NotFound($"No account {accountId}.");
@@ -74,7 +82,7 @@ public static class PaymentsApi
         var quote = CnyExchange.QuoteUsd(request.AmountUsd!.Value, alipay.UsdPerCny);
         var orderId = numbers.Next();
         var creation = await grains.GetGrain<IPaymentOrderGrain>(orderId)
-            .CreateAsync(NewPaymentOrder.For(accountId, PaymentMethod.Alipay, quote, alipay.Subject));
+            .CreateAsync(NewPaymentOrder.For(accountId!, PaymentMethod.Alipay, quote, alipay.Subject));
         if (creation.Outcome == CreationOutcome.BelowMinimum)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
@@ -92,29 +100,33 @@ public static class PaymentsApi
             new AlipayTopUpCreated(orderId, payUrl.AbsoluteUri, order.AmountCny, Cents(order.Credit)));
     }
 
-    internal static async Task<Results<Ok<TopUpStatus>, NotFound>> GetTopUpAsync(string orderId, IGrainFactory grains)
+    internal static async Task<Results<Ok<TopUpStatus>, NotFound>> GetTopUpAsync(string orderId, HttpContext http, IGrainFactory grains)
     {
+        ArgumentNullException.ThrowIfNull(http);
         var order = await grains.GetGrain<IPaymentOrderGrain>(orderId).GetAsync();
-        return order is null
+        // Someone else's order answers as if it did not exist.
+        return order is null || !http.TopUpCaller().MayUse(order.AccountId)
             ? TypedResults.NotFound()
             : TypedResults.Ok(new TopUpStatus(order.OrderId, order.AccountId, order.Status.ToString(), order.AmountCny,
                 Cents(order.Credit), order.CreatedAt, order.PaidAt, order.TradeNo));
     }
 
     internal static async Task<Results<ContentHttpResult, NotFound<string>>> GetReceiptAsync(
-        string orderId, IGrainFactory grains, IOptions<PaymentsOptions> options)
+        string orderId, HttpContext http, IGrainFactory grains, IOptions<PaymentsOptions> options)
     {
+        ArgumentNullException.ThrowIfNull(http);
         var receipt = await TopUpReceipt.ForOrderAsync(grains, orderId, options.Value.Receipts.Issuer);
-        return receipt is null
+        return receipt is null || !http.TopUpCaller().MayUse(receipt.AccountId)
             ? TypedResults.NotFound($"No paid top-up {orderId}.")
             : TypedResults.Content(ReceiptHtml.Render(receipt), "text/html; charset=utf-8", Encoding.UTF8);
     }
 
     internal static async Task<Results<FileContentHttpResult, NotFound<string>>> GetReceiptPdfAsync(
-        string orderId, IGrainFactory grains, IOptions<PaymentsOptions> options)
+        string orderId, HttpContext http, IGrainFactory grains, IOptions<PaymentsOptions> options)
     {
+        ArgumentNullException.ThrowIfNull(http);
         var receipt = await TopUpReceipt.ForOrderAsync(grains, orderId, options.Value.Receipts.Issuer);
-        return receipt is null
+        return receipt is null || !http.TopUpCaller().MayUse(receipt.AccountId)
             ? TypedResults.NotFound($"No paid top-up {orderId}.")
             : TypedResults.File(ReceiptPdf.Render(receipt), "application/pdf", $"receipt-{receipt.Number}.pdf");
     }
@@ -136,23 +148,6 @@ public static class PaymentsApi
             }
         }
         return TypedResults.Text(outcome.Reply(), "text/plain", Encoding.UTF8);
-    }
-
-    /// <summary>Admits a request carrying <c>Authorization: Bearer {Relay:AdminToken}</c>; 404 while no token is set.</summary>
-    private static ValueTask<object?> RequireAdminToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var expected = http.RequestServices.GetRequiredService<IConfiguration>()["Relay:AdminToken"];
-        if (string.IsNullOrEmpty(expected))
-        {
-            return ValueTask.FromResult<object?>(TypedResults.NotFound());
-        }
-        var header = http.Request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        var given = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : "";
-        var matches = CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
-        return matches ? next(context) : ValueTask.FromResult<object?>(TypedResults.Unauthorized());
     }
 
     /// <summary>Dollars with exactly two decimals, e.g. 5.00 (credits are whole cents by the exchange rule).</summary>

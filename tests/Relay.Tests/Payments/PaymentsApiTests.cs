@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PdfSharp.Pdf.IO;
 using Relay.Accounts;
 using Relay.EdgeApi.Payments;
+using Relay.EdgeApi.Users;
 using Relay.Money;
 using Relay.Tests.Support;
 
@@ -28,9 +29,14 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(FakeAlipay.Configuration);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Relay:AdminToken"] = AdminToken });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Relay:AdminToken"] = AdminToken,
+            ["Relay:Users:SessionSecret"] = "payments-tests-session-secret-0123456789abcdef",
+        });
         builder.Services.AddSingleton(silo.Grains);
         builder.Services.AddSingleton<TimeProvider>(silo.Clock);
+        builder.Services.AddUserApi(builder.Configuration);
         builder.Services.AddPayments(builder.Configuration);
         _app = builder.Build();
         _app.MapPaymentsApi();
@@ -148,6 +154,53 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_signed_in_person_tops_up_their_own_account_and_sees_only_their_own_receipts()
+    {
+        var mine = await OpenAccountAsync();
+        var theirs = await OpenAccountAsync();
+        var session = SessionFor(mine.GetPrimaryKeyString());
+
+        using var created = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Post, "/api/topups/alipay")
+        {
+            Content = JsonContent.Create(new { amountUsd = 5.00m }),
+        }, session));
+        using var forOthers = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Post, "/api/topups/alipay")
+        {
+            Content = JsonContent.Create(new { accountId = theirs.GetPrimaryKeyString(), amountUsd = 5.00m }),
+        }, session));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, forOthers.StatusCode);
+        var myOrder = (await created.Content.ReadFromJsonAsync<AlipayTopUpCreated>())!.OrderId;
+        Assert.Equal("success", await NotifyAsync(FakeAlipay.Notification(myOrder, "36.24")));
+        Assert.Equal(Usd.FromDecimal(5.00m), (await mine.GetAsync()).Balance);
+
+        using var theirsCreated = await CreateTopUpAsync(theirs.GetPrimaryKeyString(), 5.00m);
+        var theirOrder = (await theirsCreated.Content.ReadFromJsonAsync<AlipayTopUpCreated>())!.OrderId;
+        Assert.Equal("success", await NotifyAsync(FakeAlipay.Notification(theirOrder, "36.24", tradeNo: "2026112722001400009999999999")));
+
+        using var own = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Get, $"/api/topups/{myOrder}/receipt"), session));
+        using var other = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Get, $"/api/topups/{theirOrder}/receipt"), session));
+        using var otherPdf = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Get, $"/api/topups/{theirOrder}/receipt.pdf"), session));
+        using var otherStatus = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Get, $"/api/topups/{theirOrder}"), session));
+        using var forged = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Get, $"/api/topups/{myOrder}/receipt"), session + "x"));
+
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, otherPdf.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, otherStatus.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+    }
+
+    private string SessionFor(string accountId) => _app!.Services.GetRequiredService<SessionTokens>().Issue(accountId).Token;
+
+    private static HttpRequestMessage WithBearer(HttpRequestMessage request, string token)
+    {
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
     }
 
     private async Task<IAccountGrain> OpenAccountAsync()
