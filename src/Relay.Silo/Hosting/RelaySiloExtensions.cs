@@ -8,6 +8,7 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Relay.Accounts;
 using Relay.Ledger;
+using Relay.Payments;
 
 namespace Relay.Silo.Hosting;
 
@@ -21,6 +22,7 @@ public static class RelaySiloExtensions
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section);
+        builder.Services.AddOptions<PaymentOrderOptions>().BindConfiguration(PaymentOrderOptions.Section);
         builder.Services.TryAddKeyedSingleton(RelayClock.Key, TimeProvider.System);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(settings.Postgres));
         builder.Services.AddSingleton<LedgerStore>();
