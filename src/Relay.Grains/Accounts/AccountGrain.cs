@@ -20,6 +20,7 @@ internal sealed partial class AccountGrain(
     LedgerStore ledger,
     IOptions<AccountOptions> options,
     [FromKeyedServices(RelayClock.Key)] TimeProvider clock,
+    AccountMetrics metrics,
     ILogger<AccountGrain> logger) : Grain, IAccountGrain
 {
     /// <summary>Settlements and expiries book under the call's id with this prefix, so a call is charged once.</summary>
@@ -210,6 +211,7 @@ internal sealed partial class AccountGrain(
         }
         if (state.State.Disabled)
         {
+            metrics.Refused(AdmissionOutcome.AccountDisabled);
             return new Admission(AdmissionOutcome.AccountDisabled, Usd.Zero, []);
         }
 
@@ -224,6 +226,7 @@ internal sealed partial class AccountGrain(
         if (active.Count >= _rules.MaxDevices && !active.Any(d => d.Device == request.Device))
         {
             LogDeviceRefused(Id, request.Device, active.Count);
+            metrics.Refused(AdmissionOutcome.DeviceLimit);
             return new Admission(AdmissionOutcome.DeviceLimit, _balance - _reserved, active);
         }
 
@@ -231,11 +234,13 @@ internal sealed partial class AccountGrain(
         // and then nothing more is admitted. This is the overdraft bound (docs/accounts.md).
         if (_balance - _reserved <= Usd.Zero)
         {
+            metrics.Refused(AdmissionOutcome.InsufficientBalance);
             return new Admission(AdmissionOutcome.InsufficientBalance, _balance - _reserved, active);
         }
 
         _reservations[request.CallId] = new Reservation(request.Estimate, request.Device, now);
         _reserved += request.Estimate;
+        metrics.ReservationOpened();
         await TouchDeviceAsync(request.Device, now);
         EnsureExpiryTimer();
         return new Admission(AdmissionOutcome.Admitted, _balance - _reserved, ActiveDevices(now));
@@ -260,6 +265,7 @@ internal sealed partial class AccountGrain(
         if (_reservations.Remove(settlement.CallId, out var reservation))
         {
             _reserved -= reservation.Amount;
+            metrics.ReservationClosed();
             if (state.State.Devices.TryGetValue(reservation.Device, out var device))
             {
                 device.LastActive = now;
@@ -448,6 +454,7 @@ internal sealed partial class AccountGrain(
 
         _sequence = entry.Sequence;
         _balance = entry.BalanceAfter;
+        metrics.Booked(kind, delta);
         return new PostingResult(PostingOutcome.Booked, entry, _balance);
     }
 
@@ -473,6 +480,7 @@ internal sealed partial class AccountGrain(
             }
             _reservations.Remove(callId);
             _reserved -= reservation.Amount;
+            metrics.ReservationClosed();
             LogReservationExpired(Id, callId, reservation.Amount.ToString());
         }
     }

@@ -26,6 +26,7 @@ public static class RelaySiloExtensions
         builder.Services.TryAddKeyedSingleton(RelayClock.Key, TimeProvider.System);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(settings.Postgres));
         builder.Services.AddSingleton<LedgerStore>();
+        builder.Services.AddSingleton<AccountMetrics>();
 
         builder.UseOrleans(silo =>
         {
@@ -57,7 +58,7 @@ public static class RelaySiloExtensions
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
             .WithTracing(t => t.AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Relay.*"))
-            .WithMetrics(m => m.AddMeter("Microsoft.Orleans", "Relay.*").AddRuntimeInstrumentation());
+            .WithMetrics(m => m.AddMeter("Microsoft.Orleans", AccountMetrics.MeterName).AddRuntimeInstrumentation());
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             otel.UseOtlpExporter();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Npgsql;
 using Relay.Accounts;
 using Relay.Money;
@@ -213,6 +214,26 @@ public sealed class AccountGrainTests(InProcessSilo silo)
 
         await account.SetDisabledAsync(false);
         Assert.True((await account.AdmitAsync(new AdmissionRequest("y", "laptop", Dollar))).Admitted);
+    }
+
+    [Fact]
+    public async Task Refusals_money_booked_and_open_reservations_are_measured()
+    {
+        var meters = silo.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var refusals = new MetricCollector<long>(meters, AccountMetrics.MeterName, "relay.admission.refusals");
+        using var booked = new MetricCollector<long>(meters, AccountMetrics.MeterName, "relay.ledger.booked");
+        using var open = new MetricCollector<long>(meters, AccountMetrics.MeterName, "relay.reservations.open");
+        var account = await OpenWithAsync(Usd.FromDecimal(0.01m));
+
+        await account.AdmitAsync(new AdmissionRequest("m1", "laptop", Usd.FromDecimal(0.02m)));
+        await account.AdmitAsync(new AdmissionRequest("m2", "laptop", Usd.FromDecimal(0.02m)));
+        await account.SettleAsync(new Settlement("m1", Usage(Usd.FromDecimal(0.015m))));
+
+        var refusal = Assert.Single(refusals.GetMeasurementSnapshot());
+        Assert.Equal(1, refusal.Value);
+        Assert.Equal(nameof(AdmissionOutcome.InsufficientBalance), refusal.Tags["reason"]);
+        Assert.Equal([10_000_000L, 15_000_000L], booked.GetMeasurementSnapshot().Select(m => m.Value));
+        Assert.Equal([1L, -1L], open.GetMeasurementSnapshot().Select(m => m.Value));
     }
 
     [Fact]

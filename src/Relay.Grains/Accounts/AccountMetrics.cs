@@ -1,0 +1,31 @@
+using System.Diagnostics.Metrics;
+
+namespace Relay.Accounts;
+
+/// <summary>What operators watch on the money path, from the silo side (meter "Relay.Accounts").</summary>
+public sealed class AccountMetrics
+{
+    public const string MeterName = "Relay.Accounts";
+
+    private readonly Counter<long> _bookedNanos;
+    private readonly Counter<long> _refusals;
+    private readonly UpDownCounter<long> _openReservations;
+
+    public AccountMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _bookedNanos = meter.CreateCounter<long>("relay.ledger.booked", "nUSD", "Money booked in the ledger, by entry kind (absolute amounts).");
+        _refusals = meter.CreateCounter<long>("relay.admission.refusals", "{call}", "Calls refused admission, by reason.");
+        _openReservations = meter.CreateUpDownCounter<long>("relay.reservations.open", "{reservation}", "Reservations of calls in flight.");
+    }
+
+    public void Booked(LedgerEntryKind kind, Money.Usd delta) =>
+        _bookedNanos.Add(Math.Abs(delta.Nanos), new KeyValuePair<string, object?>("kind", kind.ToString()));
+
+    public void Refused(AdmissionOutcome reason) =>
+        _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
+
+    public void ReservationOpened() => _openReservations.Add(1);
+
+    public void ReservationClosed() => _openReservations.Add(-1);
+}
