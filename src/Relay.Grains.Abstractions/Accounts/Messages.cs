@@ -33,6 +33,9 @@ public enum PostingOutcome
     AlreadyBooked = 1,
     InsufficientBalance = 2,
     AccountDisabled = 3,
+    UnknownAccount = 4,
+    /// <summary>A settlement that cost nothing: the reservation was released and no entry was booked.</summary>
+    Released = 5,
 }
 
 /// <summary>The result of a posting: the entry as first booked, or why nothing was booked.</summary>

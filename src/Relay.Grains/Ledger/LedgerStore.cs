@@ -1,0 +1,109 @@
+using Npgsql;
+using NpgsqlTypes;
+using Relay.Accounts;
+using Relay.Money;
+
+namespace Relay.Ledger;
+
+/// <summary>
+/// The append-only ledger table (deploy/sql/010-relay-ledger.sql). Only an account's grain writes its rows.
+/// </summary>
+public sealed class LedgerStore(NpgsqlDataSource db)
+{
+    private const string Columns =
+        "seq, entry_id, kind, delta_nanos, balance_after_nanos, at, reference, model, channel, input_tokens, output_tokens, " +
+        "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, reasoning_tokens, cost_nanos, estimated, upstream_id";
+
+    /// <summary>Inserts the entry; returns false, inserting nothing, when the account already has its entry id.</summary>
+    public async Task<bool> TryAppendAsync(string accountId, LedgerEntry entry, CancellationToken cancellation = default)
+    {
+        await using var command = db.CreateCommand(
+            $"insert into relay_ledger (account_id, {Columns}) values " +
+            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) " +
+            "on conflict (account_id, entry_id) do nothing");
+        var usage = entry.Usage;
+        command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = accountId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.Sequence });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.EntryId });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)entry.Kind });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.Delta.Nanos });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.BalanceAfter.Nanos });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = entry.At.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.Reference });
+        command.Parameters.Add(Nullable(usage?.Model));
+        command.Parameters.Add(Nullable(usage?.Channel));
+        command.Parameters.Add(Nullable(usage?.Tokens.InputTokens));
+        command.Parameters.Add(Nullable(usage?.Tokens.OutputTokens));
+        command.Parameters.Add(Nullable(usage?.Tokens.CacheReadTokens));
+        command.Parameters.Add(Nullable(usage?.Tokens.CacheWrite5mTokens));
+        command.Parameters.Add(Nullable(usage?.Tokens.CacheWrite1hTokens));
+        command.Parameters.Add(Nullable(usage?.Tokens.ReasoningTokens));
+        command.Parameters.Add(Nullable(usage?.Cost.Nanos));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)usage?.Estimated ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
+        command.Parameters.Add(Nullable(usage?.UpstreamId));
+        return await command.ExecuteNonQueryAsync(cancellation) == 1;
+    }
+
+    /// <summary>The entry an account booked under an entry id, if any.</summary>
+    public async Task<LedgerEntry?> FindAsync(string accountId, string entryId, CancellationToken cancellation = default)
+    {
+        await using var command = db.CreateCommand($"select {Columns} from relay_ledger where account_id = $1 and entry_id = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entryId });
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        return await reader.ReadAsync(cancellation) ? Read(reader) : null;
+    }
+
+    /// <summary>The account's newest sequence number and the balance after it; (0, 0) for an empty ledger.</summary>
+    public async Task<(long Sequence, Usd Balance)> HeadAsync(string accountId, CancellationToken cancellation = default)
+    {
+        await using var command = db.CreateCommand(
+            "select seq, balance_after_nanos from relay_ledger where account_id = $1 order by seq desc limit 1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        return await reader.ReadAsync(cancellation) ? (reader.GetInt64(0), new Usd(reader.GetInt64(1))) : (0, Usd.Zero);
+    }
+
+    /// <summary>Entries newest first, strictly before a sequence number when one is given.</summary>
+    public async Task<IReadOnlyList<LedgerEntry>> ReadAsync(string accountId, long? beforeSequence, int limit, CancellationToken cancellation = default)
+    {
+        await using var command = db.CreateCommand(
+            $"select {Columns} from relay_ledger where account_id = $1 and seq < $2 order by seq desc limit $3");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = beforeSequence ?? long.MaxValue });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Clamp(limit, 1, 1000) });
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        var entries = new List<LedgerEntry>();
+        while (await reader.ReadAsync(cancellation))
+        {
+            entries.Add(Read(reader));
+        }
+        return entries;
+    }
+
+    private static NpgsqlParameter Nullable<T>(T? value) where T : struct =>
+        new() { Value = value.HasValue ? value.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint };
+
+    private static NpgsqlParameter Nullable(string? value) =>
+        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static LedgerEntry Read(NpgsqlDataReader r)
+    {
+        UsageRecord? usage = r.IsDBNull(7) ? null : new UsageRecord(
+            Model: r.GetString(7),
+            Channel: r.IsDBNull(8) ? "" : r.GetString(8),
+            Tokens: new TokenUsage(r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13), r.GetInt64(14)),
+            Cost: new Usd(r.GetInt64(15)),
+            Estimated: r.GetBoolean(16),
+            UpstreamId: r.IsDBNull(17) ? null : r.GetString(17));
+        return new LedgerEntry(
+            Sequence: r.GetInt64(0),
+            EntryId: r.GetString(1),
+            Kind: (LedgerEntryKind)r.GetInt16(2),
+            Delta: new Usd(r.GetInt64(3)),
+            BalanceAfter: new Usd(r.GetInt64(4)),
+            At: r.GetFieldValue<DateTimeOffset>(5),
+            Reference: r.GetString(6),
+            Usage: usage);
+    }
+}
