@@ -1,0 +1,23 @@
+namespace Relay.EdgeApi.Protocols;
+
+/// <summary>What Relay learns from a request body without a full parse into objects (Utf8JsonReader over the bytes).</summary>
+/// <param name="Model">The top-level <c>model</c>, unescaped.</param>
+/// <param name="Stream">The top-level <c>stream</c> (absent or null reads as false).</param>
+/// <param name="ClientAskedForUsage">Chat only: <c>stream_options.include_usage == true</c>.</param>
+/// <param name="EstimatedInputTokens">Cheap: body bytes / 4 rounded up, no tokenizer.</param>
+/// <param name="MaxOutputTokens"><c>max_tokens</c> (Anthropic), <c>max_completion_tokens</c> else <c>max_tokens</c> (chat),
+/// <c>max_output_tokens</c> (Responses); null when absent.</param>
+public sealed record RequestFacts(
+    string? Model,
+    bool Stream,
+    bool ClientAskedForUsage,
+    long EstimatedInputTokens,
+    long? MaxOutputTokens);
+
+/// <summary>Either the facts of a well-formed request or the field that makes it malformed and why.</summary>
+public sealed record RequestInspection(RequestFacts? Facts, string? ProblemField, string? ProblemMessage)
+{
+    public bool IsValid => Facts is not null;
+
+    internal static RequestInspection Problem(string field, string message) => new(null, field, message);
+}
