@@ -1,0 +1,50 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Relay.Simulator.Hosting;
+
+namespace Relay.Simulator.Calls;
+
+/// <summary>Applies the determinism rule (see README.md) to a request's headers and body.</summary>
+internal static class CallSettings
+{
+    public const int DefaultOutputTokens = 12;
+
+    public static TokenCounts Tokens(IHeaderDictionary headers, CallRequest request)
+    {
+        var output = Number(headers, SimulatorHeaders.OutputTokens)
+            ?? Math.Clamp(request.MaxOutputTokens ?? DefaultOutputTokens, 0, DefaultOutputTokens);
+        var input = Number(headers, SimulatorHeaders.InputTokens) ?? InputTokensOf(request.BodyBytes);
+        return new TokenCounts(
+            input,
+            output,
+            Number(headers, SimulatorHeaders.CacheReadTokens) ?? 0,
+            Number(headers, SimulatorHeaders.CacheWrite5mTokens) ?? 0,
+            Number(headers, SimulatorHeaders.CacheWrite1hTokens) ?? 0,
+            Number(headers, SimulatorHeaders.ReasoningTokens) ?? 0);
+    }
+
+    /// <summary>One input token per started 4 bytes of the UTF-8 request body.</summary>
+    public static int InputTokensOf(int bodyBytes) => (bodyBytes + 3) / 4;
+
+    public static Pacing Pacing(IHeaderDictionary headers, SimulatorOptions options) => new(
+        TimeSpan.FromMilliseconds(Number(headers, SimulatorHeaders.FirstByteDelayMs) ?? options.FirstByteDelayMs),
+        TimeSpan.FromMilliseconds(Number(headers, SimulatorHeaders.EventDelayMs) ?? options.EventDelayMs));
+
+    /// <summary>The fault asked for, null for none; false when the name is not a known fault.</summary>
+    public static bool TryFault(IHeaderDictionary headers, out string? fault)
+    {
+        fault = headers[SimulatorHeaders.Fault].ToString();
+        if (string.IsNullOrEmpty(fault) || fault == "none")
+        {
+            fault = null;
+            return true;
+        }
+
+        return Faults.Known.Contains(fault);
+    }
+
+    public static int? Number(IHeaderDictionary headers, string name) =>
+        int.TryParse(headers[name].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
+}

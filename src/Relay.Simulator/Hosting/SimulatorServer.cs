@@ -1,0 +1,58 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Relay.Simulator.Served;
+
+namespace Relay.Simulator.Hosting;
+
+/// <summary>The simulator running in-process on 127.0.0.1, for tests and benchmarks.</summary>
+public sealed class SimulatorServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SimulatorServer(WebApplication app, Uri baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        Served = app.Services.GetRequiredService<ServedCallLog>();
+    }
+
+    /// <summary>The root URL, for example <c>http://127.0.0.1:41234/</c>; append <c>v1/messages</c> and so on.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>Every call answered so far, as <c>GET /_sim/served</c> shows it.</summary>
+    public ServedCallLog Served { get; }
+
+    /// <summary>Starts Kestrel on 127.0.0.1:<paramref name="port"/> (0 picks a free port).</summary>
+    public static async Task<SimulatorServer> StartAsync(int port = 0, Action<SimulatorOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(SimulatorServer).Assembly.GetName().Name,
+        });
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddSimulator(configure);
+
+        var app = builder.Build();
+        app.UseSimulator();
+        await app.StartAsync();
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.Single();
+        return new SimulatorServer(app, new Uri(address.TrimEnd('/') + "/"));
+    }
+
+    /// <summary>The URL a channel would use to get <paramref name="fault"/> on every call, e.g. <c>.../_fault/stall/</c>.</summary>
+    public Uri WithFault(string fault) => new(BaseUrl, $"_fault/{fault}/");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
