@@ -196,6 +196,18 @@ internal abstract class SseStreamMeter(bool holdEvents, int maxEventBytes) : ISt
         ReadOnlySpan<byte> raw;
         if (_pendingLength == 0)
         {
+            // Whole in one chunk it costs no copy, but the cap still applies, so that metering never depends on chunking.
+            if (tail.Length > _maxEventBytes)
+            {
+                if (_holdEvents)
+                {
+                    output.Write(tail);
+                }
+
+                _lastEventDropped = false;
+                return;
+            }
+
             raw = tail;
         }
         else
