@@ -4,6 +4,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Orleans.Clustering.Redis;
 using Orleans.Configuration;
 using Relay.EdgeApi.Accounts;
 using Relay.EdgeApi.Catalog;
@@ -44,17 +45,18 @@ public static class EdgeHostingExtensions
     /// <summary>The Orleans client: Redis membership, cluster and service ids from <c>Orleans:ClusterId</c> and <c>Orleans:ServiceId</c>.</summary>
     public static WebApplicationBuilder AddRelayOrleansClient(this WebApplicationBuilder builder)
     {
-        var redis = builder.Configuration.GetConnectionString("Redis")
-            ?? builder.Configuration["RELAY_REDIS"]
-            ?? "127.0.0.1:56379";
         builder.UseOrleansClient(client =>
         {
-            client.Configure<ClusterOptions>(cluster =>
+            client.UseRedisClustering(_ => { });
+            // Read when the client starts, not now, so configuration added later (tests, hosting) applies.
+            client.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>((cluster, configuration) =>
             {
-                cluster.ClusterId = builder.Configuration["Orleans:ClusterId"] ?? "relay";
-                cluster.ServiceId = builder.Configuration["Orleans:ServiceId"] ?? "relay";
+                cluster.ClusterId = configuration["Orleans:ClusterId"] ?? "relay";
+                cluster.ServiceId = configuration["Orleans:ServiceId"] ?? "relay";
             });
-            client.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+            client.Services.AddOptions<RedisClusteringOptions>().Configure<IConfiguration>((redis, configuration) =>
+                redis.ConfigurationOptions = ConfigurationOptions.Parse(
+                    configuration.GetConnectionString("Redis") ?? configuration["RELAY_REDIS"] ?? "127.0.0.1:56379"));
         });
         return builder;
     }
@@ -78,9 +80,9 @@ public static class EdgeHostingExtensions
         services.AddSingleton<CallRelay>();
         services.AddSingleton<ISettlementObserver, NoSettlementObserver>();
 
-        var trusted = builder.Configuration.GetSection("Relay:Network:TrustedProxies").Get<List<string>>() ?? [];
-        services.Configure<ForwardedHeadersOptions>(forwarded =>
+        services.AddOptions<ForwardedHeadersOptions>().Configure<Microsoft.Extensions.Options.IOptions<RelayOptions>>((forwarded, relay) =>
         {
+            var trusted = relay.Value.Network.TrustedProxies;
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
             forwarded.KnownProxies.Clear();
             forwarded.KnownIPNetworks.Clear();

@@ -52,24 +52,13 @@ public static class RelayApi
             return;
         }
         var inspection = RequestInspector.Inspect(WireProtocol.AnthropicMessages, body.Span);
-        // count_tokens takes a Messages body without max_tokens; only a malformed body is refused.
-        if (inspection.Facts is not { } facts)
+        if (!inspection.IsValid)
         {
-            if (inspection.ProblemField != "max_tokens")
-            {
-                await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.InvalidRequest, inspection.ProblemMessage ?? "The request body is not valid.", inspection.ProblemField), dialect, null);
-                return;
-            }
-            facts = RequestInspector.Inspect(WireProtocol.AnthropicMessages, WithMaxTokens(body.Span)).Facts!;
+            await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.InvalidRequest, inspection.ProblemMessage ?? "The request body is not valid.", inspection.ProblemField), dialect, null);
+            return;
         }
-        await TypedResults.Json(new TokenCount(facts.EstimatedInputTokens), RelayJsonContext.Default.TokenCount).ExecuteAsync(context);
-    }
-
-    private static byte[] WithMaxTokens(ReadOnlySpan<byte> body)
-    {
-        var node = System.Text.Json.Nodes.JsonNode.Parse(body) as System.Text.Json.Nodes.JsonObject ?? [];
-        node["max_tokens"] = 1;
-        return System.Text.Encoding.UTF8.GetBytes(node.ToJsonString());
+        var tokens = UsageEstimator.CountRequestTokens(body.Span);
+        await TypedResults.Json(new TokenCount(tokens), RelayJsonContext.Default.TokenCount).ExecuteAsync(context);
     }
 
     /// <summary>Anthropic's list shape for Anthropic clients (they send anthropic-version or x-api-key), OpenAI's otherwise.</summary>

@@ -1,3 +1,5 @@
+extern alias edge;
+
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -154,7 +156,7 @@ public sealed class EdgeHarness : IAsyncLifetime
         return settings;
     }
 
-    private sealed class EdgeFactory(Dictionary<string, string?> settings, SettlementLog settlements) : WebApplicationFactory<Program>
+    private sealed class EdgeFactory(Dictionary<string, string?> settings, SettlementLog settlements) : WebApplicationFactory<edge::Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -172,7 +174,7 @@ public sealed class EdgeHarness : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class EdgeCollection : ICollectionFixture<EdgeHarness>
+public sealed class SharedEdge : ICollectionFixture<EdgeHarness>
 {
     public const string Name = "edge";
 }

@@ -1,0 +1,39 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Relay.Accounts;
+using Relay.EdgeApi.Tests.Support;
+using Relay.Money;
+
+namespace Relay.EdgeApi.Tests.Relay;
+
+[Collection(SharedEdge.Name)]
+public sealed class RawCallTests(EdgeHarness edge)
+{
+    [Fact]
+    public async Task A_streamed_messages_call_is_relayed_and_charged_its_priced_usage()
+    {
+        var (accountId, key) = await edge.NewAccountAsync(5m);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/messages?beta=true")
+        {
+            Content = new StringContent("""{"model":"claude-sonnet-4-6","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"Hello"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-api-key", key);
+        request.Headers.Add("anthropic-version", "2023-06-01");
+
+        using var response = await edge.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("event: message_stop", body, StringComparison.Ordinal);
+        Assert.True(response.Headers.Contains("x-relay-call-id"));
+        var settled = Assert.Single(await edge.Settlements.WaitForAsync(accountId, 1));
+        // claude-sonnet-4-6 at 90% of list: 1000 x 2.70 + 12 x 13.50 per million = 0.002862 USD.
+        Assert.Equal(new TokenUsage(EdgeHarness.InputTokens, EdgeHarness.OutputTokens), settled.Usage.Tokens);
+        Assert.False(settled.Usage.Estimated);
+        Assert.Equal(Usd.FromDecimal(0.002862m), settled.Usage.Cost);
+        var account = await edge.AccountAsync(accountId);
+        Assert.Equal(Usd.FromDecimal(5m) - Usd.FromDecimal(0.002862m), account.Balance);
+        Assert.Equal(Usd.Zero, account.Reserved);
+    }
+}
