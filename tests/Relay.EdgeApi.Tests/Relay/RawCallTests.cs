@@ -36,4 +36,25 @@ public sealed class RawCallTests(EdgeHarness edge)
         Assert.Equal(Usd.FromDecimal(5m) - Usd.FromDecimal(0.002862m), account.Balance);
         Assert.Equal(Usd.Zero, account.Reserved);
     }
+
+    [Fact]
+    public async Task A_chat_stream_that_did_not_ask_for_usage_gets_no_usage_chunk_yet_is_charged()
+    {
+        var (accountId, key) = await edge.NewAccountAsync(5m);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"gpt-5.4","stream":true,"messages":[{"role":"user","content":"Hello"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+        using var response = await edge.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("prompt_tokens", body, StringComparison.Ordinal);
+        var settled = Assert.Single(await edge.Settlements.WaitForAsync(accountId, 1));
+        Assert.Equal(new TokenUsage(EdgeHarness.InputTokens, EdgeHarness.OutputTokens), settled.Usage.Tokens);
+        Assert.False(settled.Usage.Estimated);
+    }
 }
