@@ -235,7 +235,12 @@ public sealed class CallRelay(
             {
                 Log.ClientGone(logger, callId);
             }
-            else if (!cut)
+            else if (cut)
+            {
+                // Ending the response cleanly would pass a truncated answer off as whole; abort it as the upstream did.
+                context.Abort();
+            }
+            else
             {
                 // The client has its whole answer before the edge settles.
                 await context.Response.CompleteAsync();
