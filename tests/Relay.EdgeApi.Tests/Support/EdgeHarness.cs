@@ -28,6 +28,9 @@ public sealed class EdgeHarness : IAsyncLifetime
 
     public const long OutputTokens = 12;
 
+    /// <summary>The request body limit the edge runs with in tests (the default is 32 MiB).</summary>
+    public const long MaxBodyBytes = 2 * 1024 * 1024;
+
     private EdgeFactory? _edge;
 
     public TestSilo Silo { get; private set; } = null!;
@@ -115,6 +118,7 @@ public sealed class EdgeHarness : IAsyncLifetime
             ["Relay:Upstream:RetryDelay"] = "00:00:00.010",
             ["Relay:Upstream:IdleTimeout"] = "00:00:05",
             ["Relay:Upstream:Breaker:MinimumThroughput"] = "1000",
+            ["Relay:Limits:MaxRequestBodyBytes"] = MaxBodyBytes.ToString(CultureInfo.InvariantCulture),
             // Test-only catalog entries whose upstream id differs from the name the client sends.
             ["Relay:Models:capture-claude:UpstreamModel"] = "claude-sonnet-4-5-20250929",
             ["Relay:Models:capture-claude:Aliases:0"] = "capture-claude-latest",
@@ -136,6 +140,7 @@ public sealed class EdgeHarness : IAsyncLifetime
             ("openai-sim", "openai", sim + usage, 0, ["gpt-5.4", "gpt-5.3-codex"]),
             ("cutting", "openai", sim + "/_fault/cut-mid-stream/_output-tokens/40", 0, ["gpt-5-codex"]),
             ("glm-sim", "glm", sim + usage, 0, ["glm-5.1"]),
+            ("dead", "glm", "http://127.0.0.1:1", 0, ["glm-5"]),
             ("capture-anthropic", "anthropic", Capture.BaseUrl.ToString().TrimEnd('/'), 0, ["capture-claude"]),
             ("capture-openai", "openai", Capture.BaseUrl.ToString().TrimEnd('/'), 0, ["capture-codex"]),
         };
