@@ -5,6 +5,7 @@ using Relay.EdgeApi.Errors;
 using Relay.EdgeApi.Hosting;
 using Microsoft.Extensions.Options;
 using Relay.EdgeApi.Protocols;
+using Relay.EdgeApi.Telemetry;
 
 namespace Relay.EdgeApi.Relay;
 
@@ -14,22 +15,23 @@ public static class RelayApi
     public static IEndpointRouteBuilder MapRelayApi(this IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup("/v1");
-        v1.MapPost("/messages", (HttpContext context, CallRelay relay) => RelayAsync(context, relay, WireProtocol.AnthropicMessages));
-        v1.MapPost("/chat/completions", (HttpContext context, CallRelay relay) => RelayAsync(context, relay, WireProtocol.OpenAIChat));
-        v1.MapPost("/responses", (HttpContext context, CallRelay relay) => RelayAsync(context, relay, WireProtocol.OpenAIResponses));
+        v1.MapPost("/messages", (HttpContext context, CallRelay relay, ILogger<CallRelay> logger) => RelayAsync(context, relay, logger, WireProtocol.AnthropicMessages));
+        v1.MapPost("/chat/completions", (HttpContext context, CallRelay relay, ILogger<CallRelay> logger) => RelayAsync(context, relay, logger, WireProtocol.OpenAIChat));
+        v1.MapPost("/responses", (HttpContext context, CallRelay relay, ILogger<CallRelay> logger) => RelayAsync(context, relay, logger, WireProtocol.OpenAIResponses));
         v1.MapPost("/messages/count_tokens", CountTokensAsync);
         v1.MapGet("/models", ListModelsAsync);
         return app;
     }
 
-    private static async Task RelayAsync(HttpContext context, CallRelay relay, WireProtocol protocol)
+    private static async Task RelayAsync(HttpContext context, CallRelay relay, ILogger<CallRelay> logger, WireProtocol protocol)
     {
         try
         {
             await relay.HandleAsync(context, protocol);
         }
-        catch (Exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
+            Log.CallFailed(logger, ex, context.Response.Headers["x-relay-call-id"].ToString());
             var dialect = protocol == WireProtocol.AnthropicMessages ? ErrorDialect.Anthropic : ErrorDialect.OpenAI;
             await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.Internal, "Relay could not process the call; you were not charged. Try again."), dialect, null);
         }

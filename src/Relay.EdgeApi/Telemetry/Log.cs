@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(13, LogLevel.Warning, "Settlement of call {CallId} booked nothing: {Outcome}")]
     public static partial void SettlementNotBooked(ILogger logger, string callId, string outcome);
+
+    [LoggerMessage(14, LogLevel.Error, "Call {CallId} failed inside Relay")]
+    public static partial void CallFailed(ILogger logger, Exception exception, string callId);
 }
