@@ -62,7 +62,7 @@ start_redis() {
 }
 
 apply_schema() {
-  local psql=(psql -v ON_ERROR_STOP=1 -q -h 127.0.0.1 -p "$pg_port" -U postgres)
+  local psql=(env PGOPTIONS="-c client_min_messages=warning" psql -v ON_ERROR_STOP=1 -q -h 127.0.0.1 -p "$pg_port" -U postgres)
   if ! "${psql[@]}" -d postgres -tAc "select 1 from pg_database where datname='$pg_db'" | grep -q 1; then
     "${psql[@]}" -d postgres -c "create database \"$pg_db\"" >/dev/null
   fi

@@ -21,7 +21,7 @@ public sealed class StreamMeteringTests
         var (output, result) = Feed(WireProtocol.AnthropicMessages, input, chunkSize);
 
         Assert.Equal(input, output);
-        Assert.Equal(new MeteredCall(new TokenUsage(10682, 510), true, "msg_01G...", "claude-opus-5-5", false, 173), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(10682, 510), true, "msg_01G...", "claude-opus-5-5", false, 173) { UsageFinal = true, WebSearchRequests = 1 }, result);
     }
 
     [Theory]
@@ -57,7 +57,7 @@ public sealed class StreamMeteringTests
         var (output, result) = Feed(WireProtocol.OpenAIChat, input, 7);
 
         Assert.Equal(input, output);
-        Assert.Equal(new MeteredCall(new TokenUsage(8, 262), true, "1", "glm-5", false, 17), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(8, 262), true, "1", "glm-5", false, 17) { UsageFinal = true }, result);
     }
 
     [Fact]
@@ -82,7 +82,43 @@ public sealed class StreamMeteringTests
 
         Assert.Equal(input, output);
         // 409 characters in the valid deltas, plus the 8 of the invalid example's delta, read before its missing comma.
-        Assert.Equal(new MeteredCall(new TokenUsage(0, 0), true, "resp_123", "gpt-4o-mini-2024-07-18", true, 409 + 8), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(0, 0), true, "resp_123", "gpt-4o-mini-2024-07-18", true, 409 + 8) { UsageFinal = true }, result);
+    }
+
+    public static TheoryData<string, WireProtocol> EveryWireFileWithEveryProtocol()
+    {
+        var data = new TheoryData<string, WireProtocol>();
+        foreach (var file in WireFiles.All("*"))
+        {
+            foreach (var protocol in Enum.GetValues<WireProtocol>())
+            {
+                data.Add(file, protocol);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryWireFileWithEveryProtocol))]
+    public void Any_wire_file_through_any_meter_passes_through_unchanged(string file, WireProtocol protocol)
+    {
+        var input = WireFiles.Bytes(file);
+
+        var (output, _) = Feed(protocol, input, 7);
+
+        Assert.Equal(input, output);
+    }
+
+    [Fact]
+    public void A_chunk_with_usage_but_no_choices_array_is_not_stripped()
+    {
+        var input = "data: {\"id\":\"c\",\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n"u8.ToArray();
+
+        var (output, result) = Feed(WireProtocol.OpenAIChat, input, 0, strip: true);
+
+        Assert.Equal(input, output);
+        Assert.Equal(new TokenUsage(2, 1), result.Usage);
     }
 
     [Fact]
@@ -111,6 +147,7 @@ public sealed class StreamMeteringTests
         var (_, result) = Feed(WireProtocol.AnthropicMessages, input, 0);
 
         Assert.Equal(new TokenUsage(10, 1, CacheWrite5mTokens: 70), result.Usage);
+        Assert.False(result.UsageFinal);
         Assert.False(result.Finished);
     }
 
@@ -126,7 +163,7 @@ public sealed class StreamMeteringTests
         var (output, result) = Feed(WireProtocol.AnthropicMessages, input, 3);
 
         Assert.Equal(input, output);
-        Assert.Equal(new MeteredCall(new TokenUsage(3, 9), true, "msg_2", null, false, 0), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(3, 9), true, "msg_2", null, false, 0) { UsageFinal = true }, result);
     }
 
     [Fact]
@@ -154,7 +191,7 @@ public sealed class StreamMeteringTests
 
         var (_, result) = Feed(WireProtocol.OpenAIResponses, input, 0);
 
-        Assert.Equal(new MeteredCall(new TokenUsage(250, 50, CacheReadTokens: 200, CacheWrite5mTokens: 50, ReasoningTokens: 40), true, "resp_9", "gpt-x", false, 0), result);
+        Assert.Equal(new MeteredCall(new TokenUsage(250, 50, CacheReadTokens: 200, CacheWrite5mTokens: 50, ReasoningTokens: 40), true, "resp_9", "gpt-x", false, 0) { UsageFinal = true }, result);
     }
 
     [Fact]
@@ -185,6 +222,32 @@ public sealed class StreamMeteringTests
             Assert.Null(result.UpstreamId);
             Assert.Equal(new TokenUsage(0, 4), result.Usage);
         }
+    }
+
+    [Fact]
+    public void A_large_event_that_nobody_meters_is_forwarded_without_being_copied_aside()
+    {
+        var text = new string('z', 4 << 20);
+        var input = Encoding.UTF8.GetBytes(
+            "event: response.output_text.done\n" +
+            "data: {\"type\":\"response.output_text.done\",\"text\":\"" + text + "\"}\n\n" +
+            "event: response.completed\n" +
+            "data: {\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"usage\":{\"input_tokens\":5,\"output_tokens\":3}}}\n\n");
+        var meter = StreamMeters.Create(WireProtocol.OpenAIResponses, stripUsageOnlyChunk: false);
+        var output = new ArrayBufferWriter<byte>(input.Length);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var offset = 0; offset < input.Length; offset += 16 * 1024)
+        {
+            meter.Process(input.AsSpan(offset, Math.Min(16 * 1024, input.Length - offset)), output);
+        }
+
+        meter.Complete(output);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(output.WrittenSpan.SequenceEqual(input));
+        Assert.Equal(new TokenUsage(5, 3), meter.Result.Usage);
+        Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes");
     }
 
     [Fact]

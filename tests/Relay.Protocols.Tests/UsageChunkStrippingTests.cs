@@ -71,6 +71,25 @@ public sealed class UsageChunkStrippingTests
         Assert.Equal(input, output);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(0)]
+    public void Mixed_line_ends_comments_and_other_fields_survive_stripping(int chunkSize)
+    {
+        const string Kept =
+            ": keep-alive\r\n\r\n" +
+            "id: 1\nretry: 3000\ndata: {\"id\":\"c9\",\"model\":\"gpt-x\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\u00e9t\u00e9\"}}]}\r\n\n";
+        const string UsageOnly = "data: {\"id\":\"c9\",\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":2}}\r\r";
+        const string Done = "data: [DONE]\n\r\n";
+        var input = Encoding.UTF8.GetBytes(Kept + UsageOnly + Done);
+
+        var (output, result) = Feed(WireProtocol.OpenAIChat, input, chunkSize, strip: true);
+
+        Assert.Equal(Kept + Done, Encoding.UTF8.GetString(output));
+        Assert.Equal(new MeteredCall(new TokenUsage(4, 2), true, "c9", "gpt-x", false, 3) { UsageFinal = true }, result);
+    }
+
     [Fact]
     public void A_held_event_cut_off_by_the_end_of_upstream_is_still_forwarded()
     {

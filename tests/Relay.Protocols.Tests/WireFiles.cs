@@ -3,9 +3,9 @@ namespace Relay.Protocols.Tests;
 /// <summary>Finds the shared wire transcripts: beside the session's checkout, or beside CI's clone of the repo.</summary>
 internal static class WireFiles
 {
-    private static readonly Lazy<string> s_root = new(FindRoot);
+    private static readonly Lazy<string> _root = new(FindRoot);
 
-    public static string Root => s_root.Value;
+    public static string Root => _root.Value;
 
     public static string PathOf(string relative) => Path.Combine(Root, relative);
 

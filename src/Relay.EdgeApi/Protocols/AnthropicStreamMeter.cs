@@ -15,8 +15,21 @@ internal sealed class AnthropicStreamMeter(int maxEventBytes) : SseStreamMeter(h
     private string? _id;
     private string? _model;
     private long _chars;
+    private bool _usageFinal;
 
-    public override MeteredCall Result => new(_usage.ToTokenUsage(), _finished, _id, _model, _sawError, _chars);
+    public override MeteredCall Result =>
+        new(_usage.ToTokenUsage(), _finished, _id, _model, _sawError, _chars)
+        {
+            UsageFinal = _usageFinal,
+            WebSearchRequests = _usage.WebSearchRequests,
+        };
+
+    protected override bool IsMetered(ReadOnlySpan<byte> name) =>
+        name.SequenceEqual("content_block_delta"u8)
+        || name.SequenceEqual("message_start"u8)
+        || name.SequenceEqual("message_delta"u8)
+        || name.SequenceEqual("message_stop"u8)
+        || name.SequenceEqual("error"u8);
 
     protected override bool OnEvent(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
     {
@@ -127,6 +140,7 @@ internal sealed class AnthropicStreamMeter(int maxEventBytes) : SseStreamMeter(h
             if (reader.ValueTextEquals("usage"u8))
             {
                 reader.Read();
+                _usageFinal |= reader.TokenType == JsonTokenType.StartObject;
                 _usage.Merge(ref reader);
             }
             else

@@ -19,6 +19,8 @@ internal struct AnthropicUsage
 
     public bool Seen { get; private set; }
 
+    public long WebSearchRequests { get; private set; }
+
     /// <summary>Merges the usage object the reader is on (its StartObject); leaves the reader on its EndObject.</summary>
     public void Merge(ref Utf8JsonReader reader)
     {
@@ -55,6 +57,33 @@ internal struct AnthropicUsage
             {
                 reader.Read();
                 MergeCacheCreation(ref reader);
+            }
+            else if (reader.ValueTextEquals("server_tool_use"u8))
+            {
+                reader.Read();
+                MergeServerToolUse(ref reader);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+    }
+
+    private void MergeServerToolUse(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("web_search_requests"u8))
+            {
+                reader.Read();
+                WebSearchRequests = JsonScan.ReadCount(ref reader) ?? WebSearchRequests;
             }
             else
             {

@@ -7,9 +7,9 @@ namespace Relay.EdgeApi.Protocols;
 /// <summary>Allocation-free reads over JSON bytes that the meters and the inspector share.</summary>
 internal static class JsonScan
 {
-    private static readonly JsonReaderOptions s_options = new() { MaxDepth = 256 };
+    private static readonly JsonReaderOptions _options = new() { MaxDepth = 256 };
 
-    public static Utf8JsonReader Reader(ReadOnlySpan<byte> json) => new(json, s_options);
+    public static Utf8JsonReader Reader(ReadOnlySpan<byte> json) => new(json, _options);
 
     /// <summary>UTF-16 length of the string token the reader is on, unescaped.</summary>
     public static long CharCount(ref Utf8JsonReader reader)
@@ -85,34 +85,6 @@ internal static class JsonScan
         }
 
         return default;
-    }
-
-    /// <summary>
-    /// True when the bytes hold a key <c>"usage"</c> whose value is an object. Inside a JSON string every quote is
-    /// escaped, so the quoted key can only be a real key; <c>"usage":null</c> (sent on every chunk by some
-    /// providers) does not count.
-    /// </summary>
-    public static bool HasObjectValued(ReadOnlySpan<byte> json, ReadOnlySpan<byte> quotedKey)
-    {
-        while (true)
-        {
-            var at = json.IndexOf(quotedKey);
-            if (at < 0)
-            {
-                return false;
-            }
-
-            json = json[(at + quotedKey.Length)..];
-            var rest = json.TrimStart(" \t\r\n"u8);
-            if (rest.Length > 0 && rest[0] == (byte)':')
-            {
-                rest = rest[1..].TrimStart(" \t\r\n"u8);
-                if (rest.Length > 0 && rest[0] == (byte)'{')
-                {
-                    return true;
-                }
-            }
-        }
     }
 
     /// <summary>

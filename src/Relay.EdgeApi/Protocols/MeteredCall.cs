@@ -18,4 +18,15 @@ public sealed record MeteredCall(
     string? UpstreamId,
     string? UpstreamModel,
     bool SawErrorEvent,
-    long OutputCharsSeen);
+    long OutputCharsSeen)
+{
+    /// <summary>
+    /// True once <see cref="Usage"/> is the provider's complete count: Anthropic's <c>message_delta</c> usage, the
+    /// chat usage chunk, Responses' terminal usage, a whole body's usage. False while it is provisional (Anthropic
+    /// after <c>message_start</c> only) or absent; then <see cref="UsageEstimator"/> fills the gaps.
+    /// </summary>
+    public bool UsageFinal { get; init; }
+
+    /// <summary>Anthropic's <c>server_tool_use.web_search_requests</c>: searches are priced per request, not per token.</summary>
+    public long WebSearchRequests { get; init; }
+}

@@ -18,7 +18,8 @@ internal sealed class OpenAIChatStreamMeter(bool strip, int maxEventBytes) : Sse
     private string? _model;
     private long _chars;
 
-    public override MeteredCall Result => new(_usage, _finished, _id, _model, _sawError, _chars);
+    public override MeteredCall Result =>
+        new(_usage, _finished, _id, _model, _sawError, _chars) { UsageFinal = _usage is not null };
 
     protected override bool OnEvent(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
     {
@@ -34,7 +35,7 @@ internal sealed class OpenAIChatStreamMeter(bool strip, int maxEventBytes) : Sse
             return true;
         }
 
-        var hasChoices = false;
+        var emptyChoices = false;
         var hasUsage = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -44,7 +45,7 @@ internal sealed class OpenAIChatStreamMeter(bool strip, int maxEventBytes) : Sse
                 if (reader.TokenType == JsonTokenType.StartArray)
                 {
                     var peek = reader;
-                    hasChoices = peek.Read() && peek.TokenType != JsonTokenType.EndArray;
+                    emptyChoices = peek.Read() && peek.TokenType == JsonTokenType.EndArray;
                 }
 
                 _chars += JsonScan.CountTextChars(ref reader, TextFields.OpenAIChat);
@@ -81,6 +82,7 @@ internal sealed class OpenAIChatStreamMeter(bool strip, int maxEventBytes) : Sse
             }
         }
 
-        return !(HoldsEvents && hasUsage && !hasChoices);
+        // Only the exact usage-only shape is dropped: anything with choices, or without a choices array, goes through.
+        return !(HoldsEvents && hasUsage && emptyChoices);
     }
 }

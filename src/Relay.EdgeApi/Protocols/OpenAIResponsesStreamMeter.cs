@@ -17,7 +17,14 @@ internal sealed class OpenAIResponsesStreamMeter(int maxEventBytes) : SseStreamM
     private string? _model;
     private long _chars;
 
-    public override MeteredCall Result => new(_usage, _finished, _id, _model, _sawError, _chars);
+    public override MeteredCall Result =>
+        new(_usage, _finished, _id, _model, _sawError, _chars) { UsageFinal = _usage is not null };
+
+    protected override bool IsMetered(ReadOnlySpan<byte> name) =>
+        (name.EndsWith(".delta"u8) && !name.SequenceEqual("response.audio.delta"u8))
+        || IsTerminal(name)
+        || name.SequenceEqual("error"u8)
+        || (_id is null && IsOpening(name));
 
     protected override bool OnEvent(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
     {
@@ -45,14 +52,20 @@ internal sealed class OpenAIResponsesStreamMeter(int maxEventBytes) : SseStreamM
         {
             _sawError = true;
         }
-        else if (_id is null && type.StartsWith("response."u8) && !type.StartsWith("response.output"u8) && !type.StartsWith("response.content"u8))
+        else if (_id is null && IsOpening(type))
         {
-            // response.created / in_progress / queued carry the response object without usage yet.
             ReadResponse(data, terminal: false);
         }
 
         return true;
     }
+
+    private static bool IsTerminal(ReadOnlySpan<byte> type) =>
+        type.SequenceEqual("response.completed"u8) || type.SequenceEqual("response.incomplete"u8) || type.SequenceEqual("response.failed"u8);
+
+    /// <summary>The events that carry the response object before it has usage.</summary>
+    private static bool IsOpening(ReadOnlySpan<byte> type) =>
+        type.SequenceEqual("response.created"u8) || type.SequenceEqual("response.in_progress"u8) || type.SequenceEqual("response.queued"u8);
 
     private void CountDelta(ReadOnlySpan<byte> data)
     {

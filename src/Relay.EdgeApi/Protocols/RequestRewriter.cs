@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Relay.EdgeApi.Protocols;
@@ -8,10 +9,10 @@ namespace Relay.EdgeApi.Protocols;
 /// </summary>
 public static class RequestRewriter
 {
-    private static readonly byte[] s_includeUsageMember = "\"include_usage\":true"u8.ToArray();
-    private static readonly byte[] s_streamOptionsMember = ",\"stream_options\":{\"include_usage\":true}"u8.ToArray();
-    private static readonly byte[] s_streamOptionsValue = "{\"include_usage\":true}"u8.ToArray();
-    private static readonly byte[] s_true = "true"u8.ToArray();
+    private static readonly byte[] _includeUsageMember = "\"include_usage\":true"u8.ToArray();
+    private static readonly byte[] _streamOptionsMember = ",\"stream_options\":{\"include_usage\":true}"u8.ToArray();
+    private static readonly byte[] _streamOptionsValue = "{\"include_usage\":true}"u8.ToArray();
+    private static readonly byte[] _true = "true"u8.ToArray();
 
     /// <summary>
     /// Minimal byte splice: replaces the top-level <c>model</c> string when <paramref name="upstreamModel"/> differs,
@@ -35,7 +36,8 @@ public static class RequestRewriter
         var edits = new List<Splice>(2);
         if (swapModel && layout.ModelStart >= 0)
         {
-            var encoded = JsonEncodedText.Encode(upstreamModel).EncodedUtf8Bytes;
+            // A request body is not HTML: only what JSON itself requires is escaped.
+            var encoded = JsonEncodedText.Encode(upstreamModel, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes;
             edits.Add(new Splice(layout.ModelStart, layout.ModelEnd, [(byte)'"', .. encoded, (byte)'"']));
         }
 
@@ -43,13 +45,13 @@ public static class RequestRewriter
         {
             edits.Add(layout switch
             {
-                { IncludeUsageStart: >= 0 } => new Splice(layout.IncludeUsageStart, layout.IncludeUsageEnd, s_true),
+                { IncludeUsageStart: >= 0 } => new Splice(layout.IncludeUsageStart, layout.IncludeUsageEnd, _true),
                 { OptionsObjectOpen: >= 0 } => new Splice(
                     layout.OptionsObjectOpen + 1,
                     layout.OptionsObjectOpen + 1,
-                    layout.OptionsObjectEmpty ? s_includeUsageMember : [.. s_includeUsageMember, (byte)',']),
-                { OptionsNullStart: >= 0 } => new Splice(layout.OptionsNullStart, layout.OptionsNullStart + 4, s_streamOptionsValue),
-                _ => new Splice(layout.LastValueEnd, layout.LastValueEnd, s_streamOptionsMember),
+                    layout.OptionsObjectEmpty ? _includeUsageMember : [.. _includeUsageMember, (byte)',']),
+                { OptionsNullStart: >= 0 } => new Splice(layout.OptionsNullStart, layout.OptionsNullStart + 4, _streamOptionsValue),
+                _ => new Splice(layout.LastValueEnd, layout.LastValueEnd, _streamOptionsMember),
             });
         }
 

@@ -95,6 +95,10 @@ public static class ResponseMeters
         }
 
         var usage = protocol == WireProtocol.AnthropicMessages ? anthropicUsage.ToTokenUsage() : openAIUsage;
-        return new MeteredCall(usage, finished, id, model, sawError, chars);
+        return new MeteredCall(usage, finished, id, model, sawError, chars)
+        {
+            UsageFinal = usage is not null,
+            WebSearchRequests = anthropicUsage.WebSearchRequests,
+        };
     }
 }

@@ -16,7 +16,9 @@ internal abstract class SseStreamMeter(bool holdEvents, int maxEventBytes) : ISt
     private readonly int _maxEventBytes = maxEventBytes;
     private byte[]? _pending;
     private int _pendingLength;
-    private bool _eventOverflowed;
+    // The current event is passed on without being copied: it is over the cap, or its name says it is not metered.
+    private bool _eventUnbuffered;
+    private int _eventLines;
     private bool _atLineStart = true;
 
     // The previous chunk ended in '\r': a '\n' first in the next chunk is the rest of that line end.
@@ -34,6 +36,12 @@ internal abstract class SseStreamMeter(bool holdEvents, int maxEventBytes) : ISt
 
     /// <summary>Meters one event; returns false to keep it from the client (only honoured when holding back).</summary>
     protected abstract bool OnEvent(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data);
+
+    /// <summary>
+    /// Whether events of this <c>event:</c> name are worth reading. An event whose first line names one that is not
+    /// is never copied aside nor parsed, however many chunks it spans. Events without a name are always read.
+    /// </summary>
+    protected virtual bool IsMetered(ReadOnlySpan<byte> name) => true;
 
     public void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
     {
@@ -106,6 +114,14 @@ internal abstract class SseStreamMeter(bool holdEvents, int maxEventBytes) : ISt
                 EndEvent(chunk[eventStart..next], output);
                 eventStart = next;
                 _lfEndsEvent = _lfMayFollow;
+                _eventLines = 0;
+            }
+            else if (_eventLines++ == 0 && _pendingLength == 0 && !_eventUnbuffered)
+            {
+                // The event's first line is whole in this chunk: if it names an event nobody meters, skip the copy.
+                var firstLine = chunk[eventStart..lineEnd];
+                // From here on its bytes in this chunk are forwarded (when holding back) as the event ends or the chunk does.
+                _eventUnbuffered = firstLine.StartsWith("event:"u8) && !IsMetered(FieldValue(firstLine, 6));
             }
         }
 
@@ -123,9 +139,9 @@ internal abstract class SseStreamMeter(bool holdEvents, int maxEventBytes) : ISt
         }
 
         _completed = true;
-        if (_eventOverflowed)
+        if (_eventUnbuffered)
         {
-            _eventOverflowed = false;
+            _eventUnbuffered = false;
         }
         else if (_pendingLength > 0)
         {
@@ -138,7 +154,7 @@ internal abstract class SseStreamMeter(bool holdEvents, int maxEventBytes) : ISt
 
     private void Append(ReadOnlySpan<byte> bytes, IBufferWriter<byte> output)
     {
-        if (_eventOverflowed)
+        if (_eventUnbuffered)
         {
             if (_holdEvents)
             {
@@ -151,7 +167,7 @@ internal abstract class SseStreamMeter(bool holdEvents, int maxEventBytes) : ISt
         var needed = _pendingLength + bytes.Length;
         if (needed > _maxEventBytes)
         {
-            _eventOverflowed = true;
+            _eventUnbuffered = true;
             if (_holdEvents)
             {
                 output.Write(_pending.AsSpan(0, _pendingLength));
@@ -181,14 +197,14 @@ internal abstract class SseStreamMeter(bool holdEvents, int maxEventBytes) : ISt
     /// <summary>The event ends with <paramref name="tail"/> (its last bytes, in the current chunk).</summary>
     private void EndEvent(ReadOnlySpan<byte> tail, IBufferWriter<byte> output)
     {
-        if (_eventOverflowed)
+        if (_eventUnbuffered)
         {
             if (_holdEvents)
             {
                 output.Write(tail);
             }
 
-            _eventOverflowed = false;
+            _eventUnbuffered = false;
             _lastEventDropped = false;
             return;
         }
@@ -213,9 +229,9 @@ internal abstract class SseStreamMeter(bool holdEvents, int maxEventBytes) : ISt
         else
         {
             Append(tail, output);
-            if (_eventOverflowed)
+            if (_eventUnbuffered)
             {
-                _eventOverflowed = false;
+                _eventUnbuffered = false;
                 _lastEventDropped = false;
                 return;
             }

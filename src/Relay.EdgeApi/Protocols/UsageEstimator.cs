@@ -21,13 +21,13 @@ public static class UsageEstimator
     public const int CharsPerToken = 4;
 
     // Loaded on first use: the vocabulary is large and most edges never need it.
-    private static readonly Lazy<Tokenizer> s_tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
+    private static readonly Lazy<Tokenizer> _tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
 
     /// <summary>Tokens of <paramref name="text"/> in o200k_base.</summary>
     public static int CountTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return text.Length == 0 ? 0 : s_tokenizer.Value.CountTokens(text);
+        return text.Length == 0 ? 0 : _tokenizer.Value.CountTokens(text);
     }
 
     /// <summary>
@@ -35,11 +35,17 @@ public static class UsageEstimator
     /// <see cref="TokensPerMessage"/> a message and <see cref="TokensPerImage"/> an image, and the output: the
     /// tokens of <paramref name="outputText"/> when given, else <see cref="MeteredCall.OutputCharsSeen"/> /
     /// <see cref="CharsPerToken"/>. What the provider did report (Anthropic's <c>message_start</c> gives input and
-    /// cache before any output) is kept, and output never falls below what it reported.
+    /// cache before any output) is kept, and output never falls below what it reported. Usage marked
+    /// <see cref="MeteredCall.UsageFinal"/> is returned as it is.
     /// </summary>
     public static TokenUsage Estimate(WireProtocol protocol, ReadOnlySpan<byte> requestBody, MeteredCall seen, string? outputText = null)
     {
         ArgumentNullException.ThrowIfNull(seen);
+        if (seen.UsageFinal && seen.Usage is not null)
+        {
+            return seen.Usage;
+        }
+
         var output = outputText is not null
             ? CountTokens(outputText)
             : (seen.OutputCharsSeen + CharsPerToken - 1) / CharsPerToken;

@@ -120,7 +120,69 @@ public sealed record AccountView(
     [property: Id(5)] bool Disabled,
     [property: Id(6)] IReadOnlyList<DeviceActivity> ActiveDevices,
     [property: Id(7)] long LedgerSequence,
-    [property: Id(8)] DateTimeOffset? CreatedAt)
+    [property: Id(8)] DateTimeOffset? CreatedAt,
+    [property: Id(9)] string? InviteCode = null,
+    [property: Id(10)] string? InvitedBy = null,
+    [property: Id(11)] bool ReferralRewardPaid = false)
 {
     public Usd Available => Balance - Reserved;
 }
+
+/// <summary>Moves money to another account. <see cref="TransferId"/> is the idempotency key on both sides.</summary>
+[GenerateSerializer, Immutable, Alias("Relay.TransferRequest")]
+public sealed record TransferRequest(
+    [property: Id(0)] string TransferId,
+    [property: Id(1)] string ToAccountId,
+    [property: Id(2)] Usd Amount,
+    [property: Id(3)] string Note = "");
+
+public enum TransferOutcome
+{
+    /// <summary>Debited from the sender; the credit to the recipient is guaranteed and follows within moments.</summary>
+    Sent = 0,
+    InsufficientBalance = 1,
+    AccountDisabled = 2,
+    UnknownRecipient = 3,
+    ToSelf = 4,
+    UnknownAccount = 5,
+}
+
+/// <summary>How a transfer ended, with the sender's entry when money moved.</summary>
+[GenerateSerializer, Immutable, Alias("Relay.TransferResult")]
+public sealed record TransferResult(
+    [property: Id(0)] TransferOutcome Outcome,
+    [property: Id(1)] LedgerEntry? SenderEntry,
+    [property: Id(2)] Usd SenderBalance);
+
+/// <summary>The credit side of a transfer, sent by the sender's grain to the recipient's.</summary>
+[GenerateSerializer, Immutable, Alias("Relay.TransferCredit")]
+public sealed record TransferCredit(
+    [property: Id(0)] string FromAccountId,
+    [property: Id(1)] string TransferId,
+    [property: Id(2)] Usd Amount,
+    [property: Id(3)] string Note);
+
+/// <summary>Which settled calls to list: a time range, optionally one model, paged by sequence number.</summary>
+[GenerateSerializer, Immutable, Alias("Relay.UsageQuery")]
+public sealed record UsageQuery(
+    [property: Id(0)] DateTimeOffset From,
+    [property: Id(1)] DateTimeOffset To,
+    [property: Id(2)] string? Model = null,
+    [property: Id(3)] long? BeforeSequence = null,
+    [property: Id(4)] int Limit = 50);
+
+/// <summary>One day's (UTC) calls of one model, added up.</summary>
+[GenerateSerializer, Immutable, Alias("Relay.DailyUsage")]
+public sealed record DailyUsage(
+    [property: Id(0)] DateOnly Day,
+    [property: Id(1)] string Model,
+    [property: Id(2)] long Calls,
+    [property: Id(3)] TokenUsage Tokens,
+    [property: Id(4)] Usd Cost);
+
+/// <summary>An API key as its account lists it (never the plain key).</summary>
+[GenerateSerializer, Immutable, Alias("Relay.AccountKey")]
+public sealed record AccountKey(
+    [property: Id(0)] string KeyId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] DateTimeOffset CreatedAt);

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using System.Security.Cryptography;
+using Relay.Invites;
 using Relay.Ledger;
 using Relay.Money;
 
@@ -23,6 +25,9 @@ internal sealed partial class AccountGrain(
     /// <summary>Settlements and expiries book under the call's id with this prefix, so a call is charged once.</summary>
     internal const string CallEntryPrefix = "call:";
 
+    /// <summary>Transfers book under this prefix: the sender by transfer id, the recipient by sender and transfer id.</summary>
+    internal const string TransferEntryPrefix = "transfer:";
+
     private readonly Dictionary<string, Reservation> _reservations = [];
     private readonly AccountOptions _rules = options.Value;
     private Usd _balance;
@@ -30,13 +35,25 @@ internal sealed partial class AccountGrain(
     private bool _headKnown;
     private Usd _reserved;
     private IGrainTimer? _expiryTimer;
+    private IGrainTimer? _transferTimer;
 
     private string Id => this.GetPrimaryKeyString();
 
     private bool Opened => state.State.OpenedAt is not null;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
         await LoadHeadAsync(cancellationToken);
+        // Work a crash may have interrupted: transfers debited but not confirmed, a referral not yet paid.
+        if (state.State.PendingTransfers.Count > 0)
+        {
+            ResendPendingTransfers();
+        }
+        if (state.State.InvitedBy is not null && !state.State.ReferralRewardPaid)
+        {
+            await PayReferralAsync();
+        }
+    }
 
     public async Task<AccountView> OpenAsync(string email)
     {
@@ -45,7 +62,38 @@ internal sealed partial class AccountGrain(
         {
             state.State.Email = email.Trim();
             state.State.OpenedAt = clock.GetUtcNow();
+            state.State.InviteCode = await ClaimInviteCodeAsync(GrainFactory, Id);
             await state.WriteStateAsync();
+        }
+        return View(clock.GetUtcNow());
+    }
+
+    public async Task<AccountView> SignUpAsync(string email, string? inviteCode)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        if (!Opened)
+        {
+            string? inviter = null;
+            if (!string.IsNullOrWhiteSpace(inviteCode))
+            {
+                inviter = await GrainFactory.GetGrain<IInviteCodeGrain>(inviteCode.Trim().ToUpperInvariant()).GetOwnerAsync();
+                if (inviter is null || inviter == Id)
+                {
+                    throw new ArgumentException($"Invite code '{inviteCode}' does not exist.", nameof(inviteCode));
+                }
+            }
+            state.State.InvitedBy = inviter;
+            await OpenAsync(email);
+        }
+
+        // Bonuses are booked under fixed entry ids, so signing up again (a retry) books nothing twice.
+        if (Usd.FromDecimal(_rules.SignUpBonusUsd) is { IsPositive: true } bonus)
+        {
+            await BookAsync("signup-bonus", LedgerEntryKind.SignUpBonus, bonus, "sign-up bonus", usage: null);
+        }
+        if (state.State.InvitedBy is { } invitedBy && Usd.FromDecimal(_rules.InviteBonusUsd) is { IsPositive: true } inviteBonus)
+        {
+            await BookAsync("invite-bonus", LedgerEntryKind.InviteBonus, inviteBonus, $"invited by {invitedBy}", usage: null);
         }
         return View(clock.GetUtcNow());
     }
@@ -61,23 +109,91 @@ internal sealed partial class AccountGrain(
             return new PostingResult(PostingOutcome.UnknownAccount, null, Usd.Zero);
         }
 
-        await ExpireReservationsAsync(clock.GetUtcNow());
-        var refusal = posting.Kind switch
+        var result = await BookAsync(posting.EntryId, posting.Kind, delta, posting.Reference, usage: null);
+        if (posting.Kind == LedgerEntryKind.TopUp && state.State.InvitedBy is not null && !state.State.ReferralRewardPaid)
         {
-            LedgerEntryKind.TransferOut when state.State.Disabled => PostingOutcome.AccountDisabled,
-            LedgerEntryKind.TransferOut when _balance - _reserved < posting.Amount => PostingOutcome.InsufficientBalance,
-            _ => (PostingOutcome?)null,
-        };
-        if (refusal is { } outcome)
+            await PayReferralAsync();
+        }
+        return result;
+    }
+
+    public async Task<TransferResult> TransferAsync(TransferRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.TransferId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.ToAccountId);
+        if (!request.Amount.IsPositive)
         {
-            // A replay of a posting booked earlier is answered with its first result, whatever the balance is now.
-            var booked = await ledger.FindAsync(Id, posting.EntryId);
-            return booked is null
-                ? new PostingResult(outcome, null, _balance)
-                : new PostingResult(PostingOutcome.AlreadyBooked, booked, _balance);
+            throw new ArgumentOutOfRangeException(nameof(request), "A transfer amount must be positive.");
+        }
+        if (!Opened)
+        {
+            return new TransferResult(TransferOutcome.UnknownAccount, null, Usd.Zero);
+        }
+        if (request.ToAccountId == Id)
+        {
+            return new TransferResult(TransferOutcome.ToSelf, null, _balance);
         }
 
-        return await BookAsync(posting.EntryId, posting.Kind, delta, posting.Reference, usage: null);
+        var entryId = TransferEntryPrefix + request.TransferId;
+        var booked = await ledger.FindAsync(Id, entryId);
+        if (booked is not null)
+        {
+            // A retry: the debit is booked; make sure the credit is on its way.
+            ResendPendingTransfers();
+            return new TransferResult(TransferOutcome.Sent, booked, _balance);
+        }
+
+        var recipient = await GrainFactory.GetGrain<IAccountGrain>(request.ToAccountId).GetAsync();
+        if (recipient.CreatedAt is null)
+        {
+            return new TransferResult(TransferOutcome.UnknownRecipient, null, _balance);
+        }
+        await ExpireReservationsAsync(clock.GetUtcNow());
+        if (state.State.Disabled)
+        {
+            return new TransferResult(TransferOutcome.AccountDisabled, null, _balance);
+        }
+        if (_balance - _reserved < request.Amount)
+        {
+            return new TransferResult(TransferOutcome.InsufficientBalance, null, _balance);
+        }
+
+        // The intent is durable before the money moves, so a crash after the debit is resumed, not lost.
+        state.State.PendingTransfers[request.TransferId] = new PendingTransfer
+        {
+            ToAccountId = request.ToAccountId,
+            AmountNanos = request.Amount.Nanos,
+            Note = request.Note,
+        };
+        await state.WriteStateAsync();
+        var debit = await BookAsync(entryId, LedgerEntryKind.TransferOut, -request.Amount, $"to {request.ToAccountId}: {request.Note}", usage: null);
+        if (_rules.CrashAfterTransferDebit)
+        {
+            Environment.FailFast("Relay:Accounts:CrashAfterTransferDebit is set (chaos testing)");
+        }
+        ResendPendingTransfers();
+        return new TransferResult(TransferOutcome.Sent, debit.Entry, _balance);
+    }
+
+    public async Task ReceiveTransferAsync(TransferCredit credit)
+    {
+        ArgumentNullException.ThrowIfNull(credit);
+        if (!Opened || !credit.Amount.IsPositive)
+        {
+            return;
+        }
+        await BookAsync($"{TransferEntryPrefix}{credit.FromAccountId}:{credit.TransferId}", LedgerEntryKind.TransferIn, credit.Amount,
+            $"from {credit.FromAccountId}: {credit.Note}", usage: null);
+        _ = GrainFactory.GetGrain<IAccountGrain>(credit.FromAccountId).ConfirmTransferAsync(credit.TransferId);
+    }
+
+    public async Task ConfirmTransferAsync(string transferId)
+    {
+        if (state.State.PendingTransfers.Remove(transferId))
+        {
+            await state.WriteStateAsync();
+        }
     }
 
     public async Task<Admission> AdmitAsync(AdmissionRequest request)
@@ -155,6 +271,30 @@ internal sealed partial class AccountGrain(
     public Task<IReadOnlyList<LedgerEntry>> GetLedgerAsync(long? beforeSequence, int limit) =>
         ledger.ReadAsync(Id, beforeSequence, limit);
 
+    public Task<IReadOnlyList<LedgerEntry>> GetUsageAsync(UsageQuery query) => ledger.ReadUsageAsync(Id, query);
+
+    public Task<IReadOnlyList<DailyUsage>> GetDailyUsageAsync(DateTimeOffset since, DateTimeOffset until) =>
+        ledger.ReadDailyUsageAsync(Id, since, until);
+
+    public async Task<bool> AddKeyAsync(AccountKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (state.State.Keys.ContainsKey(key.KeyId))
+        {
+            return true;
+        }
+        if (state.State.Keys.Count >= _rules.MaxKeys)
+        {
+            return false;
+        }
+        state.State.Keys[key.KeyId] = key;
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public Task<IReadOnlyList<AccountKey>> ListKeysAsync() =>
+        Task.FromResult<IReadOnlyList<AccountKey>>(state.State.Keys.Values.OrderByDescending(k => k.CreatedAt).ToList());
+
     public async Task<bool> RevokeDeviceAsync(string device)
     {
         if (!state.State.Devices.Remove(device))
@@ -174,6 +314,82 @@ internal sealed partial class AccountGrain(
         }
     }
 
+    /// <summary>
+    /// Sends the credit of every unconfirmed transfer whose debit is booked (one-way; the recipient books it
+    /// once per sender and transfer id and confirms), and keeps doing so on a timer until all are confirmed.
+    /// </summary>
+    private void ResendPendingTransfers()
+    {
+        foreach (var (transferId, pending) in state.State.PendingTransfers)
+        {
+            _ = GrainFactory.GetGrain<IAccountGrain>(pending.ToAccountId)
+                .ReceiveTransferAsync(new TransferCredit(Id, transferId, new Usd(pending.AmountNanos), pending.Note));
+        }
+        if (_transferTimer is null && state.State.PendingTransfers.Count > 0)
+        {
+            _transferTimer = this.RegisterGrainTimer(ResendOrForgetAsync,
+                new GrainTimerCreationOptions(_rules.TransferResendPeriod, _rules.TransferResendPeriod) { KeepAlive = true });
+        }
+    }
+
+    private async Task ResendOrForgetAsync()
+    {
+        // An intent whose debit never got booked (a crash between the two writes) moved no money: forget it.
+        foreach (var transferId in state.State.PendingTransfers.Keys.ToList())
+        {
+            if (await ledger.FindAsync(Id, TransferEntryPrefix + transferId) is null)
+            {
+                state.State.PendingTransfers.Remove(transferId);
+                await state.WriteStateAsync();
+            }
+        }
+        if (state.State.PendingTransfers.Count == 0)
+        {
+            _transferTimer?.Dispose();
+            _transferTimer = null;
+            return;
+        }
+        ResendPendingTransfers();
+    }
+
+    /// <summary>Credits the inviter its share of this account's first top-up, once.</summary>
+    private async Task PayReferralAsync()
+    {
+        var first = await ledger.FirstOfKindAsync(Id, LedgerEntryKind.TopUp);
+        if (first is null || state.State.InvitedBy is not { } inviter)
+        {
+            return;
+        }
+        var reward = new Usd((long)decimal.Floor(first.Delta.Nanos * _rules.ReferralRate));
+        if (reward.IsPositive)
+        {
+            // The inviter books it under this account's id: paid once however often this runs.
+            await GrainFactory.GetGrain<IAccountGrain>(inviter).PostAsync(new LedgerPosting(
+                $"referral:{Id}", LedgerEntryKind.ReferralReward, reward, $"{_rules.ReferralRate:P0} of {Id}'s first top-up"));
+        }
+        state.State.ReferralRewardPaid = true;
+        await state.WriteStateAsync();
+    }
+
+    private static async Task<string> ClaimInviteCodeAsync(IGrainFactory grains, string accountId)
+    {
+        const string Alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        while (true)
+        {
+            var code = string.Create(8, Alphabet, (chars, alphabet) =>
+            {
+                for (var i = 0; i < chars.Length; i++)
+                {
+                    chars[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
+                }
+            });
+            if (await grains.GetGrain<IInviteCodeGrain>(code).ClaimAsync(accountId) == accountId)
+            {
+                return code;
+            }
+        }
+    }
+
     private static Usd DeltaOf(LedgerPosting posting)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(posting.EntryId);
@@ -181,14 +397,14 @@ internal sealed partial class AccountGrain(
         {
             throw new ArgumentException("An entry id is at most 200 characters.", nameof(posting));
         }
-        if (posting.EntryId.StartsWith(CallEntryPrefix, StringComparison.Ordinal))
+        if (posting.EntryId.StartsWith(CallEntryPrefix, StringComparison.Ordinal) || posting.EntryId.StartsWith(TransferEntryPrefix, StringComparison.Ordinal))
         {
-            throw new ArgumentException($"Entry ids starting with '{CallEntryPrefix}' belong to calls.", nameof(posting));
+            throw new ArgumentException($"Entry ids starting with '{CallEntryPrefix}' or '{TransferEntryPrefix}' are Relay's own.", nameof(posting));
         }
         return posting.Kind switch
         {
-            LedgerEntryKind.UsageCharge or LedgerEntryKind.ReservationExpiry =>
-                throw new ArgumentException($"{posting.Kind} is booked by settling or expiring a call, not posted.", nameof(posting)),
+            LedgerEntryKind.UsageCharge or LedgerEntryKind.ReservationExpiry or LedgerEntryKind.TransferOut or LedgerEntryKind.TransferIn =>
+                throw new ArgumentException($"{posting.Kind} is booked by settling a call or by a transfer, not posted.", nameof(posting)),
             LedgerEntryKind.AdminAdjustment when posting.Amount == Usd.Zero =>
                 throw new ArgumentOutOfRangeException(nameof(posting), "An adjustment is never zero."),
             LedgerEntryKind.AdminAdjustment => posting.Amount,
@@ -318,7 +534,8 @@ internal sealed partial class AccountGrain(
 
     private AccountView View(DateTimeOffset now) => new(
         Id, state.State.Email, _balance, _reserved, _reservations.Count, state.State.Disabled,
-        ActiveDevices(now), _sequence, state.State.OpenedAt);
+        ActiveDevices(now), _sequence, state.State.OpenedAt,
+        state.State.InviteCode, state.State.InvitedBy, state.State.ReferralRewardPaid);
 
     private readonly record struct Reservation(Usd Amount, string Device, DateTimeOffset OpenedAt);
 

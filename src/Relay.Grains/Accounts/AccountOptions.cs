@@ -18,4 +18,25 @@ public sealed class AccountOptions
     /// than the longest call an edge will relay (edges end calls at their idle timeout).
     /// </summary>
     public TimeSpan ReservationTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>API keys an account may hold (revoked ones count until deleted).</summary>
+    public int MaxKeys { get; set; } = 20;
+
+    /// <summary>Credit booked when a person signs up.</summary>
+    public decimal SignUpBonusUsd { get; set; } = 0.50m;
+
+    /// <summary>Further credit booked when the person signed up with another account's invite code.</summary>
+    public decimal InviteBonusUsd { get; set; } = 0.50m;
+
+    /// <summary>Share of the invitee's first top-up credited to the inviter, once (rounded down to a nano-dollar).</summary>
+    public decimal ReferralRate { get; set; } = 0.05m;
+
+    /// <summary>How often a transfer whose credit is not yet confirmed is sent again.</summary>
+    public TimeSpan TransferResendPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Chaos testing only: the silo process dies right after a transfer's debit is booked, before its credit
+    /// is sent, to prove that the transfer still completes exactly once. Never set in production.
+    /// </summary>
+    public bool CrashAfterTransferDebit { get; set; }
 }

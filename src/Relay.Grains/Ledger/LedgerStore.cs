@@ -64,6 +64,17 @@ public sealed class LedgerStore(NpgsqlDataSource db)
         return await reader.ReadAsync(cancellation) ? (reader.GetInt64(0), new Usd(reader.GetInt64(1))) : (0, Usd.Zero);
     }
 
+    /// <summary>The account's first entry of a kind, if any.</summary>
+    public async Task<LedgerEntry?> FirstOfKindAsync(string accountId, LedgerEntryKind kind, CancellationToken cancellation = default)
+    {
+        await using var command = db.CreateCommand(
+            $"select {Columns} from relay_ledger where account_id = $1 and kind = $2 order by seq limit 1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)kind });
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        return await reader.ReadAsync(cancellation) ? Read(reader) : null;
+    }
+
     /// <summary>Entries newest first, strictly before a sequence number when one is given.</summary>
     public async Task<IReadOnlyList<LedgerEntry>> ReadAsync(string accountId, long? beforeSequence, int limit, CancellationToken cancellation = default)
     {
@@ -79,6 +90,50 @@ public sealed class LedgerStore(NpgsqlDataSource db)
             entries.Add(Read(reader));
         }
         return entries;
+    }
+
+    /// <summary>Usage charges in a time range (and of one model when given), newest first, paged by sequence.</summary>
+    public async Task<IReadOnlyList<LedgerEntry>> ReadUsageAsync(string accountId, UsageQuery query, CancellationToken cancellation = default)
+    {
+        await using var command = db.CreateCommand(
+            $"select {Columns} from relay_ledger where account_id = $1 and model is not null and at >= $2 and at < $3 " +
+            "and ($4::text is null or model = $4) and seq < $5 order by seq desc limit $6");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = query.From.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = query.To.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(Nullable(query.Model));
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = query.BeforeSequence ?? long.MaxValue });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Clamp(query.Limit, 1, 1000) });
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        var entries = new List<LedgerEntry>();
+        while (await reader.ReadAsync(cancellation))
+        {
+            entries.Add(Read(reader));
+        }
+        return entries;
+    }
+
+    /// <summary>Calls, tokens and cost per UTC day and model.</summary>
+    public async Task<IReadOnlyList<DailyUsage>> ReadDailyUsageAsync(string accountId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellation = default)
+    {
+        await using var command = db.CreateCommand(
+            "select (at at time zone 'UTC')::date as day, model, count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), " +
+            "sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(reasoning_tokens), sum(cost_nanos) " +
+            "from relay_ledger where account_id = $1 and model is not null and at >= $2 and at < $3 " +
+            "group by day, model order by day, model");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = from.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = to.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        var days = new List<DailyUsage>();
+        while (await reader.ReadAsync(cancellation))
+        {
+            days.Add(new DailyUsage(
+                reader.GetFieldValue<DateOnly>(0), reader.GetString(1), reader.GetInt64(2),
+                new TokenUsage(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8)),
+                new Usd(reader.GetInt64(9))));
+        }
+        return days;
     }
 
     private static NpgsqlParameter Nullable<T>(T? value) where T : struct =>

@@ -38,7 +38,7 @@ internal sealed class CallHandler(
 
         if (!CallSettings.TryFault(http.Request.Headers, out var fault))
         {
-            await WriteErrorAsync(http, dialect.BadRequest(CallRequestProblem.MalformedJson, $"unknown simulator fault '{fault}'", requestId), aborted);
+            await WriteErrorAsync(http, dialect.BadRequest(CallRequestProblem.UnknownSetting, $"unknown simulator fault '{fault}'", requestId), aborted);
             return;
         }
 
@@ -49,6 +49,7 @@ internal sealed class CallHandler(
             request.Model,
             request.Stream,
             request.IncludeUsage,
+            request.IncludeObfuscation,
             request.MaxOutputTokens,
             CallSettings.Tokens(http.Request.Headers, request),
             CallSettings.Pacing(http.Request.Headers, settings),
@@ -106,8 +107,7 @@ internal sealed class CallHandler(
         switch (call.Fault)
         {
             case Faults.CutMidStream:
-                http.Abort();
-                return false;
+                throw new StreamCutException(call.Path);
             case Faults.Stall:
                 await StallAsync(aborted);
                 return false;
@@ -146,7 +146,7 @@ internal sealed class CallHandler(
             await http.Response.Body.FlushAsync(aborted);
             if (call.Fault == Faults.CutMidStream)
             {
-                http.Abort();
+                throw new StreamCutException(call.Path);
             }
             else
             {

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Relay.Simulator.Calls;
 
 /// <summary>The few fields of a provider request body that the simulator reads.</summary>
-internal sealed record CallRequest(int BodyBytes, string Model, bool Stream, bool IncludeUsage, int? MaxOutputTokens)
+internal sealed record CallRequest(int BodyBytes, string Model, bool Stream, bool IncludeUsage, bool IncludeObfuscation, int? MaxOutputTokens)
 {
     /// <summary>Reads the body; returns null and a reason when it is not a JSON object with a model.</summary>
     public static CallRequest? Parse(ReadOnlySpan<byte> body, out CallRequestProblem problem, out string detail)
@@ -53,7 +53,11 @@ internal sealed record CallRequest(int BodyBytes, string Model, bool Stream, boo
                 && options.ValueKind == JsonValueKind.Object
                 && options.TryGetProperty("include_usage", out var include)
                 && include.ValueKind == JsonValueKind.True;
-            return new CallRequest(body.Length, model.GetString()!, stream, includeUsage, MaxTokens(root));
+            // OpenAI pads stream deltas with "obfuscation" unless stream_options.include_obfuscation is false.
+            var includeObfuscation = !(options.ValueKind == JsonValueKind.Object
+                && options.TryGetProperty("include_obfuscation", out var obfuscation)
+                && obfuscation.ValueKind == JsonValueKind.False);
+            return new CallRequest(body.Length, model.GetString()!, stream, includeUsage, includeObfuscation, MaxTokens(root));
         }
     }
 
@@ -90,4 +94,7 @@ internal enum CallRequestProblem
     None,
     MalformedJson,
     MissingModel,
+
+    /// <summary>An <c>x-sim-*</c> setting the simulator does not know; the detail names it.</summary>
+    UnknownSetting,
 }

@@ -31,8 +31,9 @@ internal static class KeyGate
             return null;
         }
 
-        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? authorization["Bearer ".Length..].Trim()
+        // "Bearer" alone is an empty key, which OpenAI names as '' in its refusal.
+        return authorization.StartsWith("Bearer", StringComparison.OrdinalIgnoreCase)
+            ? authorization["Bearer".Length..].Trim()
             : authorization;
     }
 }

@@ -7,6 +7,7 @@ internal sealed record SimulatedCall(
     string Model,
     bool Stream,
     bool IncludeUsage,
+    bool IncludeObfuscation,
     int? MaxOutputTokens,
     TokenCounts Tokens,
     Pacing Pacing,

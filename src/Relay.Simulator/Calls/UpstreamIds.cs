@@ -16,6 +16,9 @@ internal static class UpstreamIds
 
     public static string OpenAiRequest() => "req_" + RandomNumberGenerator.GetString(Hex, 32);
 
+    /// <summary>Padding of a random length that hides the size of each delta, as OpenAI's streams carry.</summary>
+    public static string Obfuscation() => RandomNumberGenerator.GetString(Base62, RandomNumberGenerator.GetInt32(1, 16));
+
     public static string Fingerprint() => "fp_" + RandomNumberGenerator.GetString(Hex, 10);
 
     public static string Glm(DateTimeOffset at) =>

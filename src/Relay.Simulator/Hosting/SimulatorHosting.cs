@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Relay.Simulator.Calls;
 using Relay.Simulator.Served;
@@ -17,6 +18,8 @@ internal static class SimulatorHosting
             options.Configure(configure);
         }
 
+        // Kestrel reports the cut-mid-stream fault's deliberate exception as an application error on every cut.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Critical);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(services =>
             new ServedCallLog(services.GetRequiredService<IOptions<SimulatorOptions>>().Value.ServedCapacity));

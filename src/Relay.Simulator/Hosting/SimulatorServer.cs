@@ -34,6 +34,8 @@ public sealed class SimulatorServer : IAsyncDisposable
         {
             ApplicationName = typeof(SimulatorServer).Assembly.GetName().Name,
         });
+        // Embedded, the simulator is configured by the caller alone, never by the host's appsettings or environment.
+        builder.Configuration.Sources.Clear();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddSimulator(configure);
@@ -48,7 +50,14 @@ public sealed class SimulatorServer : IAsyncDisposable
     }
 
     /// <summary>The URL a channel would use to get <paramref name="fault"/> on every call, e.g. <c>.../_fault/stall/</c>.</summary>
-    public Uri WithFault(string fault) => new(BaseUrl, $"_fault/{fault}/");
+    public Uri WithFault(string fault) => WithSettings(("fault", fault));
+
+    /// <summary>
+    /// A base URL that applies <c>x-sim-*</c> settings to every call made under it; each name is the header name
+    /// without <c>x-sim-</c>, e.g. <c>WithSettings(("event-delay-ms", "50"), ("output-tokens", "200"))</c>.
+    /// </summary>
+    public Uri WithSettings(params (string Name, string Value)[] settings) =>
+        new(BaseUrl, string.Concat(settings.Select(s => $"_{s.Name}/{Uri.EscapeDataString(s.Value)}/")));
 
     public async ValueTask DisposeAsync()
     {

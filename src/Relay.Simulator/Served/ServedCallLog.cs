@@ -42,7 +42,7 @@ public sealed class ServedCallLog(int capacity)
             _waiters.Add(waiter);
             if (cancellationToken.CanBeCanceled)
             {
-                cancellationToken.Register(() =>
+                var registration = cancellationToken.Register(() =>
                 {
                     lock (_lock)
                     {
@@ -51,6 +51,7 @@ public sealed class ServedCallLog(int capacity)
 
                     signal.TrySetCanceled(cancellationToken);
                 });
+                _ = signal.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
 
             return signal.Task;

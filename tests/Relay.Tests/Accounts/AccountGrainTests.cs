@@ -191,6 +191,8 @@ public sealed class AccountGrainTests(InProcessSilo silo)
         await Assert.ThrowsAsync<ArgumentException>(() =>
             account.PostAsync(new LedgerPosting("u", LedgerEntryKind.UsageCharge, Dollar, "")));
         await Assert.ThrowsAsync<ArgumentException>(() =>
+            account.PostAsync(new LedgerPosting("t", LedgerEntryKind.TransferOut, Dollar, "")));
+        await Assert.ThrowsAsync<ArgumentException>(() =>
             account.PostAsync(new LedgerPosting("call:x", LedgerEntryKind.TopUp, Dollar, "")));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
             account.AdmitAsync(new AdmissionRequest("neg", "laptop", Usd.FromDecimal(-0.01m))));
@@ -199,20 +201,6 @@ public sealed class AccountGrainTests(InProcessSilo silo)
 
         Assert.Equal(Dollar, (await account.GetAsync()).Balance);
         await AssertLedgerAgreesWithBalanceAsync(account, expectedEntries: 1);
-    }
-
-    [Fact]
-    public async Task A_transfer_out_cannot_spend_more_than_is_available_and_a_replay_answers_as_first_booked()
-    {
-        var account = await OpenWithAsync(Dollar);
-        var transfer = new LedgerPosting("t-1", LedgerEntryKind.TransferOut, Usd.FromDecimal(0.60m), "to a friend");
-
-        Assert.Equal(PostingOutcome.Booked, (await account.PostAsync(transfer)).Outcome);
-        Assert.Equal(PostingOutcome.AlreadyBooked, (await account.PostAsync(transfer)).Outcome);
-        var tooMuch = await account.PostAsync(transfer with { EntryId = "t-2" });
-
-        Assert.Equal(PostingOutcome.InsufficientBalance, tooMuch.Outcome);
-        Assert.Equal(Usd.FromDecimal(0.40m), (await account.GetAsync()).Balance);
     }
 
     [Fact]
@@ -269,6 +257,56 @@ public sealed class AccountGrainTests(InProcessSilo silo)
         Assert.True(after5 > 0);
         Assert.Equal(after5, after205);
         Assert.Equal(206, (await account.GetAsync()).LedgerSequence);
+    }
+
+    [Fact]
+    public async Task Usage_is_listed_by_time_and_model_and_added_up_per_day()
+    {
+        var account = await OpenWithAsync(Dollar);
+        var day1 = silo.Clock.GetUtcNow();
+        await SettleAsync(account, "u1", "claude-opus-4-6", new TokenUsage(100, 10, 1, 2, 3, 4), Usd.FromDecimal(0.01m));
+        await SettleAsync(account, "u2", "gpt-5.4", new TokenUsage(200, 20), Usd.FromDecimal(0.02m));
+        silo.Clock.Advance(TimeSpan.FromDays(1));
+        await SettleAsync(account, "u3", "claude-opus-4-6", new TokenUsage(300, 30), Usd.FromDecimal(0.03m));
+        await SettleAsync(account, "u4", "claude-opus-4-6", new TokenUsage(400, 40), Usd.FromDecimal(0.04m));
+
+        var opus = await account.GetUsageAsync(new UsageQuery(day1.AddHours(-1), day1.AddDays(2), "claude-opus-4-6"));
+        var page = await account.GetUsageAsync(new UsageQuery(day1.AddHours(-1), day1.AddDays(2), Limit: 2));
+        var next = await account.GetUsageAsync(new UsageQuery(day1.AddHours(-1), day1.AddDays(2), BeforeSequence: page[^1].Sequence, Limit: 2));
+        var daily = await account.GetDailyUsageAsync(day1.AddHours(-1), day1.AddDays(2));
+
+        Assert.Equal(["call:u4", "call:u3", "call:u1"], opus.Select(e => e.EntryId));
+        Assert.Equal(["call:u4", "call:u3"], page.Select(e => e.EntryId));
+        Assert.Equal(["call:u2", "call:u1"], next.Select(e => e.EntryId));
+        Assert.Equal(
+            [
+                new DailyUsage(DateOnly.FromDateTime(day1.UtcDateTime), "claude-opus-4-6", 1, new TokenUsage(100, 10, 1, 2, 3, 4), Usd.FromDecimal(0.01m)),
+                new DailyUsage(DateOnly.FromDateTime(day1.UtcDateTime), "gpt-5.4", 1, new TokenUsage(200, 20), Usd.FromDecimal(0.02m)),
+                new DailyUsage(DateOnly.FromDateTime(day1.UtcDateTime.AddDays(1)), "claude-opus-4-6", 2, new TokenUsage(700, 70), Usd.FromDecimal(0.07m)),
+            ],
+            daily);
+    }
+
+    [Fact]
+    public async Task An_account_lists_its_keys_and_holds_no_more_than_the_limit()
+    {
+        var account = await OpenAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.True(await account.AddKeyAsync(new AccountKey($"k{i}", $"key {i}", silo.Clock.GetUtcNow().AddSeconds(i))));
+        }
+
+        Assert.False(await account.AddKeyAsync(new AccountKey("k20", "one too many", silo.Clock.GetUtcNow())));
+        Assert.True(await account.AddKeyAsync(new AccountKey("k3", "key 3", silo.Clock.GetUtcNow())));
+        var keys = await account.ListKeysAsync();
+        Assert.Equal(20, keys.Count);
+        Assert.Equal("k19", keys[0].KeyId);
+    }
+
+    private static async Task SettleAsync(IAccountGrain account, string callId, string model, TokenUsage tokens, Usd cost)
+    {
+        await account.AdmitAsync(new AdmissionRequest(callId, "laptop", cost));
+        await account.SettleAsync(new Settlement(callId, new UsageRecord(model, "test", tokens, cost, Estimated: false)));
     }
 
     private async Task<IAccountGrain> OpenAsync()

@@ -29,7 +29,8 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static async Task<SiloProcess> StartAsync(string clusterId, string serviceId, TimeSpan readyWithin)
+    public static async Task<SiloProcess> StartAsync(
+        string clusterId, string serviceId, TimeSpan readyWithin, IReadOnlyDictionary<string, string>? environment = null)
     {
         int siloPort = TestServices.FreePort(), gatewayPort = TestServices.FreePort(), httpPort = TestServices.FreePort();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Relay.Silo.dll")])
@@ -46,6 +47,10 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["Orleans__GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

@@ -36,6 +36,7 @@ internal sealed class AnthropicMessagesDialect(bool glm) : IProviderDialect
     public Reply BadRequest(CallRequestProblem problem, string detail, string requestId) => problem switch
     {
         CallRequestProblem.MissingModel => Error(400, "invalid_request_error", glm ? "1214" : null, $"{detail}: Field required", requestId),
+        CallRequestProblem.UnknownSetting => Error(400, "invalid_request_error", glm ? "1214" : null, detail, requestId),
         _ => Error(400, "invalid_request_error", glm ? "1210" : null, $"The request body is not valid JSON: {detail}", requestId),
     };
 

@@ -28,6 +28,7 @@ internal sealed class GlmChatDialect : IProviderDialect
     public Reply BadRequest(CallRequestProblem problem, string detail, string requestId) => problem switch
     {
         CallRequestProblem.MissingModel => Error(400, "1214", "model 参数非法。请检查文档"),
+        CallRequestProblem.UnknownSetting => Error(400, "1214", detail),
         _ => Error(400, "1210", "API 调用参数有误，请检查文档"),
     };
 

@@ -21,7 +21,7 @@ internal sealed class ChatCompletionsDialect : IProviderDialect
 
     public Reply Unauthorized(string? presentedKey, string requestId) => OpenAiErrors.Unauthorized(presentedKey);
 
-    public Reply BadRequest(CallRequestProblem problem, string detail, string requestId) => OpenAiErrors.BadRequest(problem);
+    public Reply BadRequest(CallRequestProblem problem, string detail, string requestId) => OpenAiErrors.BadRequest(problem, detail);
 
     public Reply FaultStatus(int status, string requestId) => OpenAiErrors.FaultStatus(status);
 
@@ -125,6 +125,7 @@ internal sealed class ChatCompletionsDialect : IProviderDialect
         w.WriteString("system_fingerprint", s_fingerprint);
     }
 
+    /// <summary>With include_usage, every chunk but the usage-only one carries <c>"usage":null</c>, as the spec says.</summary>
     private static SseEvent Chunk(SimulatedCall call, Action<Utf8JsonWriter> delta, string? finishReason) =>
         new(null, Json.Object(w =>
         {
@@ -137,5 +138,14 @@ internal sealed class ChatCompletionsDialect : IProviderDialect
             w.StringOrNull("finish_reason", finishReason);
             w.WriteEndObject();
             w.WriteEndArray();
+            if (call.IncludeUsage)
+            {
+                w.WriteNull("usage");
+            }
+
+            if (call.IncludeObfuscation)
+            {
+                w.WriteString("obfuscation", UpstreamIds.Obfuscation());
+            }
         }));
 }

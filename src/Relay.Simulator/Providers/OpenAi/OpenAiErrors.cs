@@ -20,8 +20,9 @@ internal static class OpenAiErrors
         ? Error(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.", "invalid_request_error", null)
         : Error(401, $"Incorrect API key provided: {Masked(presentedKey)}. You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key");
 
-    public static Reply BadRequest(CallRequestProblem problem) => problem switch
+    public static Reply BadRequest(CallRequestProblem problem, string detail) => problem switch
     {
+        CallRequestProblem.UnknownSetting => Error(400, detail, "invalid_request_error", null),
         CallRequestProblem.MissingModel => Error(400, "you must provide a model parameter", "invalid_request_error", null),
         _ => Error(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)", "invalid_request_error", null),
     };

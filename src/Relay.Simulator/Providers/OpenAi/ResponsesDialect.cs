@@ -24,7 +24,7 @@ internal sealed class ResponsesDialect : IProviderDialect
 
     public Reply Unauthorized(string? presentedKey, string requestId) => OpenAiErrors.Unauthorized(presentedKey);
 
-    public Reply BadRequest(CallRequestProblem problem, string detail, string requestId) => OpenAiErrors.BadRequest(problem);
+    public Reply BadRequest(CallRequestProblem problem, string detail, string requestId) => OpenAiErrors.BadRequest(problem, detail);
 
     public Reply FaultStatus(int status, string requestId) => OpenAiErrors.FaultStatus(status);
 
@@ -80,6 +80,10 @@ internal sealed class ResponsesDialect : IProviderDialect
                 items.WritePosition(w);
                 w.WriteString("delta", delta);
                 w.EmptyArray("logprobs");
+                if (call.IncludeObfuscation)
+                {
+                    w.WriteString("obfuscation", UpstreamIds.Obfuscation());
+                }
             });
         }
 
