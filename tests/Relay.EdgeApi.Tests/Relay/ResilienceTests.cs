@@ -110,6 +110,52 @@ public sealed class ResilienceTests(EdgeHarness edge)
         Assert.False(Assert.Single(await edge.Settlements.WaitForAsync(accountId, 1)).Usage.Estimated);
     }
 
+    [Fact]
+    public async Task An_upstream_still_failing_after_every_attempt_is_answered_as_the_upstream_answered_and_costs_nothing()
+    {
+        var (accountId, key) = await edge.NewAccountAsync(1m);
+
+        using var response = await edge.Http.SendAsync(Messages(key, "overloaded-claude", stream: true));
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(529, (int)response.StatusCode);
+        Assert.Equal("overloaded_error", body["error"]!["type"]!.GetValue<string>());
+        Assert.Equal(3, edge.Simulator.Served.Snapshot().Count(call => call.Model == "overloaded-claude" && call.Fault == "status-529"));
+        var settled = Assert.Single(await edge.Settlements.WaitForAsync(accountId, 1));
+        Assert.Equal(Usd.Zero, settled.Usage.Cost);
+        var account = await edge.AccountAsync(accountId);
+        Assert.Equal(Usd.FromDecimal(1m), account.Balance);
+        Assert.Equal(Usd.Zero, account.Reserved);
+    }
+
+    [Fact]
+    public async Task An_upstream_that_goes_silent_mid_stream_is_ended_at_the_idle_timeout_and_charged_for_what_was_delivered()
+    {
+        var (accountId, key) = await edge.NewAccountAsync(1m);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = Json("""{"model":"stalling-gpt","stream":true,"messages":[{"role":"user","content":"Hello"}]}"""),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+        using var response = await edge.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            while (await reader.ReadLineAsync() is not null)
+            {
+            }
+            throw new InvalidOperationException("The edge ended a stalled answer as if it were whole.");
+        });
+
+        var settled = Assert.Single(await edge.Settlements.WaitForAsync(accountId, 1));
+        Assert.True(settled.Usage.Estimated);
+        Assert.InRange(settled.Usage.Tokens.OutputTokens, 1, 39);
+        var served = await edge.Simulator.Served.WaitForAsync(call => call.Model == "stalling-gpt").WaitAsync(s_wait);
+        Assert.False(served.Completed);
+    }
+
     /// <summary>Reads SSE lines up to the first text delta; returns the upstream message id from message_start.</summary>
     private static async Task<string> ReadUntilFirstTextAsync(StreamReader reader)
     {

@@ -129,6 +129,10 @@ public sealed class EdgeHarness : IAsyncLifetime
             ["Relay:Models:capture-codex:Aliases:0"] = "capture-codex-latest",
             ["Relay:Models:capture-codex:Prices:Input"] = "1.75",
             ["Relay:Models:capture-codex:Prices:Output"] = "14",
+            ["Relay:Models:overloaded-claude:Prices:Input"] = "3",
+            ["Relay:Models:overloaded-claude:Prices:Output"] = "15",
+            ["Relay:Models:stalling-gpt:Prices:Input"] = "1",
+            ["Relay:Models:stalling-gpt:Prices:Output"] = "10",
         };
         var channels = new (string Name, string Provider, string BaseUrl, int Priority, string[] Models)[]
         {
@@ -142,6 +146,8 @@ public sealed class EdgeHarness : IAsyncLifetime
             ("cutting", "openai", sim + "/_fault/cut-mid-stream/_output-tokens/40", 0, ["gpt-5-codex"]),
             ("glm-sim", "glm", sim + usage, 0, ["glm-5.1"]),
             ("dead", "glm", "http://127.0.0.1:1", 0, ["glm-5"]),
+            ("overloaded", "anthropic", sim + "/_fault/status-529", 0, ["overloaded-claude"]),
+            ("stalling", "openai", sim + "/_fault/stall/_output-tokens/40", 0, ["stalling-gpt"]),
             ("capture-anthropic", "anthropic", Capture.BaseUrl.ToString().TrimEnd('/'), 0, ["capture-claude"]),
             ("capture-openai", "openai", Capture.BaseUrl.ToString().TrimEnd('/'), 0, ["capture-codex"]),
         };
