@@ -68,6 +68,12 @@ public sealed class UpstreamOptions
     /// <summary>A call fails when the upstream sends nothing for this long; the clock restarts on every read.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// How long a non-streamed call may wait for its answer to begin. Such a wait is not retried: the upstream may
+    /// still be working on (and billing) the call.
+    /// </summary>
+    public TimeSpan AnswerTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Attempts before the first byte reaches the client, across channels (1 = no retry).</summary>

@@ -47,6 +47,9 @@ public sealed class CallRelay(
         var dialect = protocol == WireProtocol.AnthropicMessages ? ErrorDialect.Anthropic : ErrorDialect.OpenAI;
         context.Response.Headers["x-relay-call-id"] = callId;
         var settings = options.CurrentValue;
+        using var activity = EdgeMetrics.ActivitySource.StartActivity("relay.call");
+        activity?.SetTag("relay.call_id", callId);
+        activity?.SetTag("relay.protocol", protocol.ToString());
 
         var plainKey = CallerResolver.KeyFrom(context.Request);
         if (plainKey is null)
@@ -82,6 +85,7 @@ public sealed class CallRelay(
             return;
         }
 
+        activity?.SetTag("gen_ai.request.model", model.Id);
         var caller = await callers.ResolveAsync(plainKey);
         if (caller is null)
         {
@@ -107,6 +111,11 @@ public sealed class CallRelay(
         }
         finally
         {
+            activity?.SetTag("relay.channel", settlement.Channel);
+            activity?.SetTag("gen_ai.usage.input_tokens", settlement.Tokens.InputTokens);
+            activity?.SetTag("gen_ai.usage.output_tokens", settlement.Tokens.OutputTokens);
+            activity?.SetTag("relay.cost_nanousd", settlement.Cost.Nanos);
+            activity?.SetTag("relay.usage_estimated", settlement.Estimated);
             await settler.SettleAsync(caller.AccountId, callId, settlement);
             if (settlement.Tokens.Total > 0)
             {
@@ -116,6 +125,7 @@ public sealed class CallRelay(
 
         Task RefuseAsync(Refusal refusal)
         {
+            activity?.SetTag("relay.refusal", refusal.Reason);
             metrics.RecordRefusal(refusal.Reason);
             Log.CallRefused(logger, callId, refusal.Reason);
             return ErrorBodies.WriteAsync(context, refusal, dialect, callId);

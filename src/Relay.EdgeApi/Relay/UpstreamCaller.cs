@@ -48,6 +48,7 @@ public sealed class UpstreamCaller
     private readonly EdgeMetrics _metrics;
     private readonly ILogger<UpstreamCaller> _logger;
     private readonly TimeSpan _idleTimeout;
+    private readonly TimeSpan _answerTimeout;
     private readonly ResiliencePipeline<HttpResponseMessage> _retry;
 
     public UpstreamCaller(UpstreamHttp http, ChannelRouter router, EdgeMetrics metrics, IOptions<RelayOptions> options, ILogger<UpstreamCaller> logger)
@@ -58,6 +59,7 @@ public sealed class UpstreamCaller
         _logger = logger;
         var upstream = options.Value.Upstream;
         _idleTimeout = upstream.IdleTimeout;
+        _answerTimeout = upstream.AnswerTimeout > upstream.IdleTimeout ? upstream.AnswerTimeout : upstream.IdleTimeout;
         _retry = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -123,7 +125,9 @@ public sealed class UpstreamCaller
         var channel = route.Channel;
         try
         {
-            idle.CancelAfter(_idleTimeout);
+            // A stream starts at once; a whole answer arrives only when it is written, so it gets longer and no retry.
+            var wait = call.Facts.Stream ? _idleTimeout : _answerTimeout;
+            idle.CancelAfter(wait);
             var response = await route.Breaker.ExecuteAsync(
                 async token =>
                 {
@@ -133,7 +137,7 @@ public sealed class UpstreamCaller
                     }
                     catch (OperationCanceledException) when (!clientGone.IsCancellationRequested)
                     {
-                        throw new UpstreamIdleTimeoutException(_idleTimeout);
+                        throw new UpstreamIdleTimeoutException(wait, retryable: call.Facts.Stream);
                     }
                 },
                 idle.Token);
