@@ -122,16 +122,23 @@ public static class AdminApi
         };
     }
 
-    public static async Task<Results<Created<KeyCreated>, NotFound>> CreateKeyAsync(string accountId, NewKey request, IGrainFactory grains)
+    /// <summary>Makes a key; the key grain first, so a key the account lists always resolves (as the user API does).</summary>
+    public static async Task<Results<Created<KeyCreated>, NotFound, Conflict>> CreateKeyAsync(string accountId, NewKey request, IGrainFactory grains)
     {
-        if ((await grains.GetGrain<IAccountGrain>(accountId).GetAsync()).CreatedAt is null)
+        var account = grains.GetGrain<IAccountGrain>(accountId);
+        if ((await account.GetAsync()).CreatedAt is null)
         {
             return TypedResults.NotFound();
         }
         var key = ApiKeys.NewKey();
-        var keyId = ApiKeys.IdOf(key);
-        await grains.GetGrain<IApiKeyGrain>(keyId).RegisterAsync(accountId, string.IsNullOrWhiteSpace(request.Name) ? "default" : request.Name.Trim());
-        return TypedResults.Created($"/admin/keys/{keyId}", new KeyCreated(keyId, key));
+        var keyGrain = grains.GetGrain<IApiKeyGrain>(ApiKeys.IdOf(key));
+        var record = await keyGrain.RegisterAsync(accountId, string.IsNullOrWhiteSpace(request.Name) ? "default" : request.Name.Trim());
+        if (!await account.AddKeyAsync(new AccountKey(record.KeyId, record.Name, record.CreatedAt)))
+        {
+            await keyGrain.RevokeAsync();
+            return TypedResults.Conflict();
+        }
+        return TypedResults.Created($"/admin/keys/{record.KeyId}", new KeyCreated(record.KeyId, key));
     }
 
     public static async Task<Results<NoContent, NotFound>> RevokeKeyAsync(string keyId, IGrainFactory grains, CallerResolver callers)
