@@ -14,7 +14,7 @@
 # State: .relay/cluster.env (bash, `source` it), logs: .relay/cluster/*.log.
 # Ports from RELAY_CLUSTER_PORT_BASE (default 41000): simulator BASE; silo I: BASE+100+I (silo to silo),
 # BASE+200+I (gateway), BASE+300+I (/healthz); edge J: BASE+400+J. Up to 99 silos and 99 edges.
-# Other settings: RELAY_CLUSTER_ID (relay-cluster), RELAY_SERVICE_ID (relay), RELAY_ADMIN_TOKEN (random),
+# Other settings: RELAY_CLUSTER_ID (relay-cluster), RELAY_SERVICE_ID (relay), RELAY_ADMIN_TOKEN (random), RELAY_SESSION_SECRET (random),
 # RELAY_CLUSTER_READY_SECONDS (120). Edges get channels to the simulator unless Relay__Channels__0__Name is
 # already set in the environment. OTEL_EXPORTER_OTLP_ENDPOINT and other settings in the environment are
 # passed to every process.
@@ -47,7 +47,7 @@ save_state() {
   local tmp="$state.tmp" i var
   {
     echo "# Written by scripts/cluster.sh at $(date -u +%FT%TZ). Source it: . $state"
-    for var in CLUSTER_ID SERVICE_ID POSTGRES REDIS ADMIN_TOKEN SIM_PORT SIM_PID SILOS EDGES; do
+    for var in CLUSTER_ID SERVICE_ID POSTGRES REDIS ADMIN_TOKEN SESSION_SECRET SIM_PORT SIM_PID SILOS EDGES; do
       printf '%s=%q\n' "$var" "${!var}"
     done
     for ((i = 1; i <= SILOS; i++)); do
@@ -238,6 +238,7 @@ start_edge() {
     "Orleans__ServiceId=$SERVICE_ID" \
     "ASPNETCORE_URLS=http://127.0.0.1:${!http_port}" \
     "Relay__AdminToken=$ADMIN_TOKEN" \
+    "Relay__Users__SessionSecret=$SESSION_SECRET" \
     "Logging__LogLevel__Microsoft.AspNetCore=Warning" \
     "Logging__LogLevel__Orleans=${Logging__LogLevel__Orleans:-Warning}" \
     "${channels[@]}"
@@ -354,6 +355,7 @@ cmd_start() {
   POSTGRES="$RELAY_POSTGRES"
   REDIS="$RELAY_REDIS"
   ADMIN_TOKEN="${RELAY_ADMIN_TOKEN:-$(openssl rand -hex 16)}"
+  SESSION_SECRET="${RELAY_SESSION_SECRET:-$(openssl rand -hex 32)}"
   SILOS="$silos"
   EDGES="$edges"
   local i

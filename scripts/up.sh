@@ -9,6 +9,8 @@ run="$root/.relay"
 mkdir -p "$run"
 
 silo_http="${RELAY_SILO_HTTP_PORT:-8081}"
+edge_port="${RELAY_EDGE_PORT:-8080}"
+sim_port="${RELAY_SIMULATOR_PORT:-8790}"
 
 stop_all() {
   for pidfile in "$run"/*.pid; do
@@ -47,12 +49,81 @@ ConnectionStrings__Postgres="$RELAY_POSTGRES" ConnectionStrings__Redis="$RELAY_R
 echo $! >"$run/silo.pid"
 wait_http "http://127.0.0.1:$silo_http/healthz"
 
+echo "[up] starting the upstream simulator"
+nohup bash -c 'cd src/Relay.Simulator/bin/Release/net10.0 && exec dotnet Relay.Simulator.dll --urls "$0"' "http://127.0.0.1:$sim_port" \
+  >"$run/simulator.log" 2>&1 &
+echo $! >"$run/simulator.pid"
+
+# The admin token is made once per machine and kept beside the logs.
+[ -s "$run/admin-token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$run/admin-token"
+admin_token="$(cat "$run/admin-token")"
+[ -s "$run/session-secret" ] || head -c 48 /dev/urandom | base64 | tr -d '/+=' >"$run/session-secret"
+
+echo "[up] starting the edge"
+sim="http://127.0.0.1:$sim_port"
+env ConnectionStrings__Redis="$RELAY_REDIS" ASPNETCORE_URLS="http://127.0.0.1:$edge_port" \
+  Relay__AdminToken="$admin_token" Relay__Users__SessionSecret="$(cat "$run/session-secret")" \
+  Relay__Channels__0__Name=sim-anthropic Relay__Channels__0__Provider=anthropic Relay__Channels__0__BaseUrl="$sim" \
+  Relay__Channels__0__ApiKey=sim-key \
+  Relay__Channels__0__Models__0=claude-opus-4-6 Relay__Channels__0__Models__1=claude-sonnet-4-6 \
+  Relay__Channels__0__Models__2=claude-haiku-4-5 Relay__Channels__0__Models__3=claude-sonnet-4-5 \
+  Relay__Channels__0__Models__4=claude-opus-4-5 \
+  Relay__Channels__1__Name=sim-openai Relay__Channels__1__Provider=openai Relay__Channels__1__BaseUrl="$sim" \
+  Relay__Channels__1__ApiKey=sim-key \
+  Relay__Channels__1__Models__0=gpt-5.4 Relay__Channels__1__Models__1=gpt-5.3-codex Relay__Channels__1__Models__2=gpt-5.2-codex \
+  Relay__Channels__2__Name=sim-glm Relay__Channels__2__Provider=glm Relay__Channels__2__BaseUrl="$sim" \
+  Relay__Channels__2__ApiKey=sim-key Relay__Channels__2__Models__0=glm-5.1 Relay__Channels__2__Models__1=glm-5 \
+  nohup bash -c 'cd src/Relay.EdgeApi/bin/Release/net10.0 && exec dotnet Relay.EdgeApi.dll' >"$run/edge.log" 2>&1 &
+echo $! >"$run/edge.pid"
+wait_http "$sim/_sim/served"
+wait_http "http://127.0.0.1:$edge_port/healthz"
+
+echo "[up] creating the demo account"
+edge="http://127.0.0.1:$edge_port"
+admin=(-fsS -H "Authorization: Bearer $admin_token" -H "Content-Type: application/json")
+account_id=$(curl "${admin[@]}" -X POST "$edge/admin/accounts" -d '{"email":"demo@relay.local"}' | sed -n 's/.*"accountId":"\([^"]*\)".*/\1/p')
+curl "${admin[@]}" -X POST "$edge/admin/accounts/$account_id/credits" \
+  -d "{\"amountUsd\": 5.00, \"reason\": \"demo credit\", \"id\": \"demo-$account_id\"}" >/dev/null
+key=$(curl "${admin[@]}" -X POST "$edge/admin/accounts/$account_id/keys" -d '{"name":"demo"}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+echo "$key" >"$run/demo-key"
+
 cat <<EOM
 
-Relay is up.
+Relay is up, relaying to the built-in upstream simulator (no provider account needed).
+  Edge        $edge  (pid $(cat "$run/edge.pid"), logs $run/edge.log)
+  Silo        pid $(cat "$run/silo.pid"), health http://127.0.0.1:$silo_http/healthz, logs $run/silo.log
+  Simulator   $sim  (pid $(cat "$run/simulator.pid"), what it served: $sim/_sim/served)
   PostgreSQL  $RELAY_POSTGRES
   Redis       $RELAY_REDIS
-  Silo        pid $(cat "$run/silo.pid"), health http://127.0.0.1:$silo_http/healthz, logs $run/silo.log
+  Admin token $admin_token   (also in $run/admin-token)
+
+Demo account $account_id with \$5.00, API key:
+  $key
+
+A streamed call with curl:
+  curl -N $edge/v1/messages -H "x-api-key: $key" -H "anthropic-version: 2023-06-01" \\
+    -H "content-type: application/json" \\
+    -d '{"model":"claude-sonnet-4-6","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Hello"}]}'
+
+What it cost:
+  curl -s $edge/admin/accounts/$account_id/usage -H "Authorization: Bearer $admin_token"
+
+Claude Code:
+  export ANTHROPIC_BASE_URL=$edge
+  export ANTHROPIC_AUTH_TOKEN=$key
+  claude
+
+Codex (~/.codex/config.toml):
+  model = "gpt-5.3-codex"
+  model_provider = "relay"
+
+  [model_providers.relay]
+  name = "Relay"
+  base_url = "$edge/v1"
+  env_key = "RELAY_API_KEY"
+  wire_api = "responses"
+
+  then: export RELAY_API_KEY=$key; codex
 
 Stop it with: bash scripts/up.sh down
 EOM

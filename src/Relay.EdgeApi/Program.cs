@@ -1,3 +1,5 @@
+using Relay.EdgeApi.Payments;
+using Relay.EdgeApi.Users;
 using Relay.EdgeApi.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,10 +13,18 @@ builder.AddRelayOrleansClient();
 // Catalog, channels, upstream pool and the relay pipeline.
 builder.AddRelayServices();
 
+// The user's own API (sign-up, sessions, keys, usage, transfers) and top-ups with receipts.
+builder.Services.AddUserApi(builder.Configuration);
+builder.Services.AddPayments(builder.Configuration);
+
 var app = builder.Build();
 
 // /healthz, the provider-compatible /v1 API and /admin.
 app.MapEdgeEndpoints();
+
+// /api for signed-in users, /payments for the payment providers' notifications.
+app.MapUserApi();
+app.MapPaymentsApi();
 
 app.Run();
 

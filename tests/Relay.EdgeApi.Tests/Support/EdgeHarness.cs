@@ -115,6 +115,7 @@ public sealed class EdgeHarness : IAsyncLifetime
             ["Orleans:ServiceId"] = TestSilo.ServiceId,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Relay:AdminToken"] = AdminToken,
+            ["Relay:Users:SessionSecret"] = "edge-tests-session-secret-0123456789abcdef",
             ["Relay:Network:TrustedProxies:0"] = "127.0.0.1",
             ["Relay:Upstream:RetryDelay"] = "00:00:00.010",
             ["Relay:Upstream:IdleTimeout"] = "00:00:05",
