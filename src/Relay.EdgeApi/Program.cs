@@ -13,8 +13,13 @@ builder.AddRelayOrleansClient();
 // Catalog, channels, upstream pool and the relay pipeline.
 builder.AddRelayServices();
 
-// The user's own API (sign-up, sessions, keys, usage, transfers) and top-ups with receipts.
-builder.Services.AddUserApi(builder.Configuration);
+// The user's own API (sign-up, sessions, keys, usage, transfers), on once a session secret is set (like
+// /admin with its token), and top-ups with receipts.
+var userApi = !string.IsNullOrEmpty(builder.Configuration["Relay:Users:SessionSecret"]);
+if (userApi)
+{
+    builder.Services.AddUserApi(builder.Configuration);
+}
 builder.Services.AddPayments(builder.Configuration);
 
 var app = builder.Build();
@@ -23,7 +28,10 @@ var app = builder.Build();
 app.MapEdgeEndpoints();
 
 // /api for signed-in users, /payments for the payment providers' notifications.
-app.MapUserApi();
+if (userApi)
+{
+    app.MapUserApi();
+}
 app.MapPaymentsApi();
 
 app.Run();

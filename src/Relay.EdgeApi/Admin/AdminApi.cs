@@ -22,6 +22,7 @@ public static class AdminApi
     {
         var admin = app.MapGroup("/admin").AddEndpointFilter(RequireAdminToken);
         admin.MapPost("/accounts", OpenAccountAsync);
+        admin.MapGet("/accounts", FindAccountAsync);
         admin.MapGet("/accounts/{accountId}", GetAccountAsync);
         admin.MapPost("/accounts/{accountId}/credits", PostCreditAsync);
         admin.MapPost("/accounts/{accountId}/keys", CreateKeyAsync);
@@ -51,6 +52,18 @@ public static class AdminApi
         var accountId = "acct_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         await grains.GetGrain<IAccountGrain>(accountId).OpenAsync(email);
         return TypedResults.Created($"/admin/accounts/{accountId}", new AccountCreated(accountId));
+    }
+
+    /// <summary>Finds the account a person signed up with, by email (<c>GET /admin/accounts?email=...</c>).</summary>
+    public static async Task<Results<Ok<AccountCreated>, NotFound, ValidationProblem>> FindAccountAsync(string? email, IGrainFactory grains)
+    {
+        if (EmailAddresses.Normalize(email) is not { } normalized)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["email"] = ["A valid email address is required."] });
+        }
+        return await grains.GetGrain<IEmailGrain>(normalized).GetAsync() is { } login
+            ? TypedResults.Ok(new AccountCreated(login.AccountId))
+            : TypedResults.NotFound();
     }
 
     public static async Task<Results<Ok<AccountDetails>, NotFound>> GetAccountAsync(string accountId, IGrainFactory grains)

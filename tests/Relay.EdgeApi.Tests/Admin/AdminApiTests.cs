@@ -22,6 +22,27 @@ public sealed class AdminApiTests(EdgeHarness edge)
     }
 
     [Fact]
+    public async Task An_operator_finds_a_signed_up_account_by_email_in_any_case()
+    {
+        var email = $"Find-{Guid.NewGuid():N}@Example.com";
+        using var signUp = new HttpRequestMessage(HttpMethod.Post, "api/signup")
+        {
+            Content = JsonContent.Create(new { email, password = "correct horse battery" }),
+        };
+        using var signedUp = await edge.Http.SendAsync(signUp);
+        Assert.Equal(HttpStatusCode.Created, signedUp.StatusCode);
+        var accountId = (await signedUp.Content.ReadFromJsonAsync<JsonObject>())!["accountId"]!.GetValue<string>();
+
+        using var find = EdgeHarness.Admin(HttpMethod.Get, $"admin/accounts?email={Uri.EscapeDataString(email.ToUpperInvariant())}");
+        using var found = await edge.Http.SendAsync(find);
+        using var missing = await edge.Http.SendAsync(EdgeHarness.Admin(HttpMethod.Get, "admin/accounts?email=nobody-here@example.com"));
+
+        Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+        Assert.Equal(accountId, (await found.Content.ReadFromJsonAsync<JsonObject>())!["accountId"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
     public async Task Posting_the_same_credit_id_twice_credits_once()
     {
         var (accountId, _) = await edge.NewAccountAsync(0m);
