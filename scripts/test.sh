@@ -14,7 +14,10 @@ rm -rf "$results"
 mkdir -p "$results"
 
 # The operators' compose file must parse (there is no Docker engine here; Debian's docker-compose parses it).
-compose_summary=$(bash scripts/check-compose.sh | tee /dev/stderr | tail -n 1)
+compose_log="$results/compose-check.txt"
+bash scripts/check-compose.sh >"$compose_log" 2>&1
+cat "$compose_log"
+compose_summary=$(tail -n 1 "$compose_log")
 compose_passed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$compose_summary")
 compose_failed=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$compose_summary")
 
