@@ -284,7 +284,9 @@ public sealed class StreamMeteringTests
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.True(allocated < 1_000, $"allocated {allocated} bytes for {Events} events");
+        // Any allocation per event is at least an object header (24 bytes) per event; the runtime's own
+        // one-off work (tiering up the loop in Release) can allocate a few kilobytes in all, never one per event.
+        Assert.True(allocated < Events, $"allocated {allocated} bytes for {Events} events");
         Assert.Equal(13L * (Events + 100), meter.Result.OutputCharsSeen);
     }
 }

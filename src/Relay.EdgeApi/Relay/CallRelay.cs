@@ -257,9 +257,10 @@ public sealed class CallRelay(
             }
 
             var seen = meter?.Result ?? ResponseMeters.Read(protocol, whole!.WrittenSpan);
-            var complete = seen.Usage is not null && seen.Finished && !gone && !cut;
-            var tokens = complete ? seen.Usage! : UsageEstimator.Estimate(protocol, body.Span, seen);
-            return new UsageRecord(model.Id, channel.Name, tokens, model.Price.Charge(tokens), Estimated: !complete, seen.UpstreamId);
+            // The provider's own count when it gave a final one (also when the stream broke after it), else an estimate.
+            var reported = seen.Usage is not null && (seen.UsageFinal || (seen.Finished && !gone && !cut));
+            var tokens = reported ? seen.Usage! : UsageEstimator.Estimate(protocol, body.Span, seen);
+            return new UsageRecord(model.Id, channel.Name, tokens, model.Price.Charge(tokens), Estimated: !reported, seen.UpstreamId);
         }
 
         Task RefuseAfterAdmissionAsync(Refusal refusal)

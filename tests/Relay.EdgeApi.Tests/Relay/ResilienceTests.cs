@@ -68,6 +68,35 @@ public sealed class ResilienceTests(EdgeHarness edge)
     }
 
     [Fact]
+    public async Task A_stream_cut_after_the_final_usage_is_charged_the_reported_usage_not_an_estimate()
+    {
+        var (accountId, key) = await edge.NewAccountAsync(5m);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+        {
+            Content = Json("""{"model":"capture-codex","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Hi"}]}"""),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+        using var response = await edge.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        using var reader = new StreamReader(stream);
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            while (await reader.ReadLineAsync() is not null)
+            {
+            }
+            throw new InvalidOperationException("The edge ended a cut answer as if it were whole.");
+        });
+
+        var settled = Assert.Single(await edge.Settlements.WaitForAsync(accountId, 1));
+        Assert.False(settled.Usage.Estimated);
+        Assert.Equal(new TokenUsage(InputTokens: 80, OutputTokens: 5, CacheReadTokens: 20, ReasoningTokens: 2), settled.Usage.Tokens);
+        // capture-codex: input 1.75 (cache reads at the input price), output 14 (reasoning at the output price).
+        Assert.Equal(Usd.FromDecimal((100 * 1.75m + 7 * 14m) / 1_000_000m), settled.Usage.Cost);
+        Assert.Equal(Usd.FromDecimal(5m) - settled.Usage.Cost, (await edge.AccountAsync(accountId)).Balance);
+    }
+
+    [Fact]
     public async Task A_client_that_leaves_mid_stream_cancels_the_upstream_and_is_settled_once()
     {
         var (accountId, key) = await edge.NewAccountAsync(5m);

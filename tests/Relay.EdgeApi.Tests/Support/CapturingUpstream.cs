@@ -50,6 +50,11 @@ public sealed class CapturingUpstream : IAsyncDisposable
                 context.Request.Path.Value ?? "",
                 body.ToArray(),
                 context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString())));
+            if (context.Request.Path.Value!.EndsWith("/chat/completions", StringComparison.Ordinal))
+            {
+                await WriteChatStreamCutAfterUsageAsync(context);
+                return;
+            }
             context.Response.ContentType = "application/json";
             var answer = context.Request.Path.Value!.EndsWith("/messages", StringComparison.Ordinal) ? AnthropicAnswer : ResponsesAnswer;
             await context.Response.WriteAsync(answer);
@@ -58,6 +63,24 @@ public sealed class CapturingUpstream : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         self = new CapturingUpstream(app, new Uri(address.TrimEnd('/') + "/"));
         return self;
+    }
+
+    /// <summary>
+    /// A chat stream that delivers its whole answer and the final usage chunk, then breaks before
+    /// <c>data: [DONE]</c>: prompt 100 (20 of them cached), completion 7 (2 of them reasoning).
+    /// </summary>
+    public const string ChatStreamBeforeCut =
+        "data: {\"id\":\"chatcmpl-cut\",\"object\":\"chat.completion.chunk\",\"created\":1764200000,\"model\":\"gpt-5.2-codex\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":null}]}\n\n" +
+        "data: {\"id\":\"chatcmpl-cut\",\"object\":\"chat.completion.chunk\",\"created\":1764200000,\"model\":\"gpt-5.2-codex\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n" +
+        "data: {\"id\":\"chatcmpl-cut\",\"object\":\"chat.completion.chunk\",\"created\":1764200000,\"model\":\"gpt-5.2-codex\",\"choices\":[],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":7,\"total_tokens\":107,\"prompt_tokens_details\":{\"cached_tokens\":20},\"completion_tokens_details\":{\"reasoning_tokens\":2}}}\n\n";
+
+    private static async Task WriteChatStreamCutAfterUsageAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/event-stream";
+        await context.Response.WriteAsync(ChatStreamBeforeCut);
+        await context.Response.Body.FlushAsync();
+        // Kestrel sends what was flushed, then drops the connection without ending the body.
+        throw new IOException("cut after the usage chunk, before [DONE]");
     }
 
     public const string AnthropicAnswer =
