@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Relay.Accounts;
 using Relay.EdgeApi.Relay;
 using Relay.Simulator.Hosting;
+using Relay.Testing;
 
 namespace Relay.EdgeApi.Tests.Support;
 
@@ -33,7 +34,7 @@ public sealed class EdgeHarness : IAsyncLifetime
 
     private EdgeFactory? _edge;
 
-    public TestSilo Silo { get; private set; } = null!;
+    public RelaySiloHost Silo { get; private set; } = null!;
 
     public SimulatorServer Simulator { get; private set; } = null!;
 

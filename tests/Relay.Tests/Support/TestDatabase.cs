@@ -9,7 +9,6 @@ namespace Relay.Tests.Support;
 /// </summary>
 internal sealed class TestDatabase : IAsyncDisposable
 {
-    private const string DefaultServer = "Host=127.0.0.1;Port=55432;Username=postgres;Database=relay";
 
     // PostgreSQL truncates identifiers at 63 bytes; a Guid in "N" form takes 32 of them.
     private const int MaxPrefixLength = 63 - 1 - 32;
@@ -27,8 +26,7 @@ internal sealed class TestDatabase : IAsyncDisposable
     public string ConnectionString { get; }
 
     /// <summary>The server the tests run against, from <c>RELAY_POSTGRES</c> or the local default.</summary>
-    public static string ServerConnectionString =>
-        Environment.GetEnvironmentVariable("RELAY_POSTGRES") is { Length: > 0 } configured ? configured : DefaultServer;
+    public static string ServerConnectionString => TestServices.Postgres;
 
     /// <summary>Creates a database named after <paramref name="prefix"/> and applies the schema to it.</summary>
     public static async Task<TestDatabase> CreateAsync(string prefix, CancellationToken cancellationToken = default)
@@ -56,20 +54,7 @@ internal sealed class TestDatabase : IAsyncDisposable
 
     /// <summary>The schema scripts, in the order they are applied.</summary>
     public static IReadOnlyList<string> SchemaScripts() =>
-        [.. Directory.GetFiles(Path.Combine(RepositoryRoot(), "deploy", "sql"), "*.sql").Order(StringComparer.Ordinal)];
-
-    /// <summary>The folder that holds Relay.sln, found by walking up from the test binaries.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Relay.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException($"No Relay.sln above {AppContext.BaseDirectory}.");
-    }
+        [.. Directory.GetFiles(Path.Combine(TestServices.RepositoryRoot(), "deploy", "sql"), "*.sql").Order(StringComparer.Ordinal)];
 
     /// <summary>Applies every schema script again, as a deployment would on each start.</summary>
     public async Task ApplySchemaAsync(CancellationToken cancellationToken = default)

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Relay.Tests.Support;
+namespace Relay.Testing;
 
-/// <summary>The PostgreSQL and Redis the tests run against (started by scripts/services.sh).</summary>
+/// <summary>The PostgreSQL and Redis the tests run against (started by scripts/services.sh), and loopback ports.</summary>
 public static class TestServices
 {
     public static string Postgres =>
