@@ -1,0 +1,44 @@
+namespace Relay.EdgeApi.Errors;
+
+/// <summary>Why Relay answers a call itself instead of relaying it.</summary>
+public enum RefusalKind
+{
+    InvalidRequest,
+    Unauthenticated,
+    InsufficientBalance,
+    DeviceLimit,
+    AccountDisabled,
+    ModelNotFound,
+    NotFound,
+    TooLarge,
+    UpstreamFailed,
+    UpstreamUnavailable,
+    Internal,
+}
+
+/// <summary>A refusal with the message the person will read and the request field at fault, if any.</summary>
+public sealed record Refusal(RefusalKind Kind, string Message, string? Param = null)
+{
+    /// <summary>The metric tag for the refusal.</summary>
+    public string Reason => Kind switch
+    {
+        RefusalKind.InvalidRequest => "invalid_request",
+        RefusalKind.Unauthenticated => "unauthenticated",
+        RefusalKind.InsufficientBalance => "insufficient_balance",
+        RefusalKind.DeviceLimit => "device_limit",
+        RefusalKind.AccountDisabled => "account_disabled",
+        RefusalKind.ModelNotFound => "model_not_found",
+        RefusalKind.NotFound => "not_found",
+        RefusalKind.TooLarge => "request_too_large",
+        RefusalKind.UpstreamFailed => "upstream_failed",
+        RefusalKind.UpstreamUnavailable => "upstream_unavailable",
+        _ => "internal",
+    };
+}
+
+/// <summary>The error dialect a client understands.</summary>
+public enum ErrorDialect
+{
+    Anthropic,
+    OpenAI,
+}

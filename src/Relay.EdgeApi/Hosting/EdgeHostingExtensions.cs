@@ -1,0 +1,120 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Orleans.Clustering.Redis;
+using Orleans.Configuration;
+using Relay.EdgeApi.Accounts;
+using Relay.EdgeApi.Catalog;
+using Relay.EdgeApi.Channels;
+using Relay.EdgeApi.Relay;
+using Relay.EdgeApi.Telemetry;
+using StackExchange.Redis;
+
+namespace Relay.EdgeApi.Hosting;
+
+/// <summary>How the edge is composed; Program.cs calls these in order.</summary>
+public static class EdgeHostingExtensions
+{
+    /// <summary>Traces, metrics (meter "Relay.Edge"), health checks; OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.</summary>
+    public static WebApplicationBuilder AddEdgeDefaults(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks();
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("relay-edge"))
+            .WithTracing(tracing => tracing
+                .AddSource(EdgeMetrics.ActivitySourceName)
+                .AddSource("Microsoft.Orleans.Runtime")
+                .AddSource("Microsoft.Orleans.Application")
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => context.Request.Path != "/healthz")
+                .AddHttpClientInstrumentation())
+            .WithMetrics(metrics => metrics
+                .AddMeter(EdgeMetrics.MeterName)
+                .AddMeter("Microsoft.Orleans")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation());
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.UseOtlpExporter();
+        }
+        return builder;
+    }
+
+    /// <summary>The Orleans client: Redis membership, cluster and service ids from <c>Orleans:ClusterId</c> and <c>Orleans:ServiceId</c>.</summary>
+    public static WebApplicationBuilder AddRelayOrleansClient(this WebApplicationBuilder builder)
+    {
+        builder.UseOrleansClient(client =>
+        {
+            client.UseRedisClustering(_ => { });
+            // Read when the client starts, not now, so configuration added later (tests, hosting) applies.
+            client.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>((cluster, configuration) =>
+            {
+                cluster.ClusterId = configuration["Orleans:ClusterId"] ?? "relay";
+                cluster.ServiceId = configuration["Orleans:ServiceId"] ?? "relay";
+            });
+            client.Services.AddOptions<RedisClusteringOptions>().Configure<IConfiguration>((redis, configuration) =>
+                redis.ConfigurationOptions = ConfigurationOptions.Parse(
+                    configuration.GetConnectionString("Redis") ?? configuration["RELAY_REDIS"] ?? "127.0.0.1:56379"));
+        });
+        return builder;
+    }
+
+    /// <summary>Options, the model catalog, channels, the upstream connection pool and the relay pipeline.</summary>
+    public static WebApplicationBuilder AddRelayServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RelayOptions>().BindConfiguration(RelayOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RelayOptions>, RelayOptionsValidator>();
+        services.AddMemoryCache();
+        services.TryAddSingletonTimeProvider();
+        services.AddSingleton<EdgeMetrics>();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ChannelRouter>();
+        services.AddSingleton<UpstreamHttp>();
+        services.AddSingleton<UpstreamCaller>();
+        services.AddSingleton<CallerResolver>();
+        services.AddSingleton<DeviceIdentity>();
+        services.AddSingleton<CallSettler>();
+        services.AddSingleton<CallRelay>();
+        services.AddSingleton<ISettlementObserver, NoSettlementObserver>();
+
+        services.AddOptions<ForwardedHeadersOptions>().Configure<Microsoft.Extensions.Options.IOptions<RelayOptions>>((forwarded, relay) =>
+        {
+            var trusted = relay.Value.Network.TrustedProxies;
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var entry in trusted)
+            {
+                if (System.Net.IPNetwork.TryParse(entry, out var network))
+                {
+                    forwarded.KnownIPNetworks.Add(network);
+                }
+                else if (IPAddress.TryParse(entry, out var address))
+                {
+                    forwarded.KnownProxies.Add(address);
+                }
+            }
+        });
+        return builder;
+    }
+
+    public static WebApplication MapEdgeEndpoints(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.MapHealthChecks("/healthz");
+        app.MapRelayApi();
+        Admin.AdminApi.MapAdminApi(app);
+        return app;
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(descriptor => descriptor.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+}

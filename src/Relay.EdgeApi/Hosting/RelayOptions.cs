@@ -1,0 +1,104 @@
+using Relay.EdgeApi.Catalog;
+using Relay.EdgeApi.Channels;
+
+namespace Relay.EdgeApi.Hosting;
+
+/// <summary>Everything under the <c>Relay</c> configuration section. docs/configuration.md lists each setting.</summary>
+public sealed class RelayOptions
+{
+    public const string Section = "Relay";
+
+    /// <summary>Bearer token of the admin API; the admin API answers 404 while it is empty.</summary>
+    public string? AdminToken { get; set; }
+
+    public KeyOptions Keys { get; set; } = new();
+
+    public LimitOptions Limits { get; set; } = new();
+
+    public AdmissionOptions Admission { get; set; } = new();
+
+    public DeviceOptions Devices { get; set; } = new();
+
+    public NetworkOptions Network { get; set; } = new();
+
+    public UpstreamOptions Upstream { get; set; } = new();
+
+    public SettlementOptions Settlement { get; set; } = new();
+
+    public List<ChannelOptions> Channels { get; set; } = [];
+
+    /// <summary>The model catalog keyed by model id.</summary>
+    public Dictionary<string, ModelOptions> Models { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+public sealed class KeyOptions
+{
+    /// <summary>How long a resolved key is trusted before its grain is asked again; bounds how late a revocation takes effect.</summary>
+    public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+public sealed class LimitOptions
+{
+    /// <summary>Largest request body accepted (413 above it). Anthropic's own limit is 32 MB.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 32 * 1024 * 1024;
+}
+
+public sealed class AdmissionOptions
+{
+    /// <summary>Output tokens reserved for a call that does not say its maximum.</summary>
+    public long DefaultOutputTokens { get; set; } = 4096;
+}
+
+public sealed class DeviceOptions
+{
+    /// <summary>Whether a client may name its device with <see cref="HeaderName"/> instead of being known by its address.</summary>
+    public bool TrustDeviceHeader { get; set; } = true;
+
+    public string HeaderName { get; set; } = "x-relay-device";
+}
+
+public sealed class NetworkOptions
+{
+    /// <summary>Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. Empty: none.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+}
+
+public sealed class UpstreamOptions
+{
+    /// <summary>A call fails when the upstream sends nothing for this long; the clock restarts on every read.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// How long a non-streamed call may wait for its answer to begin. Such a wait is not retried: the upstream may
+    /// still be working on (and billing) the call.
+    /// </summary>
+    public TimeSpan AnswerTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts before the first byte reaches the client, across channels (1 = no retry).</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public BreakerOptions Breaker { get; set; } = new();
+}
+
+public sealed class BreakerOptions
+{
+    public double FailureRatio { get; set; } = 0.5;
+
+    public int MinimumThroughput { get; set; } = 10;
+
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+}
+
+public sealed class SettlementOptions
+{
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>How long the edge keeps trying to settle one call before it leaves the reservation to expire.</summary>
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromMinutes(2);
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+using Relay.EdgeApi.Catalog;
+using Relay.EdgeApi.Channels;
+
+namespace Relay.EdgeApi.Hosting;
+
+/// <summary>Refuses to start with a catalog or channel list that cannot be priced or called.</summary>
+internal sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RelayOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var (id, model) in options.Models)
+        {
+            try
+            {
+                ModelPrice.From(model.Prices, model.Discount);
+            }
+            catch (Exception ex) when (ex is ArgumentException or OverflowException)
+            {
+                failures.Add($"Relay:Models:{id}: {ex.Message}");
+            }
+        }
+        foreach (var channel in options.Channels)
+        {
+            try
+            {
+                UpstreamChannel.From(channel);
+            }
+            catch (InvalidOperationException ex)
+            {
+                failures.Add(ex.Message);
+            }
+        }
+        if (options.Limits.MaxRequestBodyBytes <= 0)
+        {
+            failures.Add("Relay:Limits:MaxRequestBodyBytes must be positive.");
+        }
+        if (options.Upstream.IdleTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("Relay:Upstream:IdleTimeout must be positive.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,342 @@
+using System.Buffers;
+using System.Globalization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Relay.Accounts;
+using Relay.EdgeApi.Accounts;
+using Relay.EdgeApi.Catalog;
+using Relay.EdgeApi.Channels;
+using Relay.EdgeApi.Errors;
+using Relay.EdgeApi.Hosting;
+using Relay.EdgeApi.Protocols;
+using Relay.EdgeApi.Telemetry;
+using Relay.Money;
+
+namespace Relay.EdgeApi.Relay;
+
+/// <summary>
+/// The life of one call: authenticate, read and inspect the body, resolve the model, admit through the account
+/// grain, send upstream, stream the answer back through a meter, settle. Every refusal before the upstream
+/// speaks the client's protocol and changes no balance; every admitted call is settled exactly once.
+/// </summary>
+public sealed class CallRelay(
+    CallerResolver callers,
+    DeviceIdentity devices,
+    ModelCatalog catalog,
+    ChannelRouter router,
+    UpstreamCaller upstream,
+    CallSettler settler,
+    IGrainFactory grains,
+    EdgeMetrics metrics,
+    TimeProvider time,
+    IOptionsMonitor<RelayOptions> options,
+    ILogger<CallRelay> logger)
+{
+    private const int ChunkSize = 64 * 1024;
+
+    /// <summary>Upper bound of a non-streamed answer kept for metering; the answer itself is relayed as it comes.</summary>
+    private const int MaxMeteredBody = 16 * 1024 * 1024;
+
+    private static readonly string[] s_relayedResponseHeaders =
+        ["request-id", "x-request-id", "openai-processing-ms", "openai-version", "retry-after", "cache-control"];
+
+    public async Task HandleAsync(HttpContext context, WireProtocol protocol)
+    {
+        var started = time.GetTimestamp();
+        var callId = "call_" + Guid.CreateVersion7().ToString("N");
+        var dialect = protocol == WireProtocol.AnthropicMessages ? ErrorDialect.Anthropic : ErrorDialect.OpenAI;
+        context.Response.Headers["x-relay-call-id"] = callId;
+        var settings = options.CurrentValue;
+        using var activity = EdgeMetrics.ActivitySource.StartActivity("relay.call");
+        activity?.SetTag("relay.call_id", callId);
+        activity?.SetTag("relay.protocol", protocol.ToString());
+
+        var plainKey = CallerResolver.KeyFrom(context.Request);
+        if (plainKey is null)
+        {
+            await RefuseAsync(new Refusal(RefusalKind.Unauthenticated, "No API key. Send your Relay key as 'x-api-key: <key>' or 'Authorization: Bearer <key>'."));
+            return;
+        }
+
+        var read = await RequestBodies.ReadAsync(context, settings.Limits.MaxRequestBodyBytes);
+        if (read is not { } body)
+        {
+            await RefuseAsync(new Refusal(RefusalKind.TooLarge, $"The request body is larger than {settings.Limits.MaxRequestBodyBytes} bytes, the most Relay accepts."));
+            return;
+        }
+
+        var inspection = RequestInspector.Inspect(protocol, body.Span);
+        if (inspection.Facts is not { } facts)
+        {
+            await RefuseAsync(new Refusal(RefusalKind.InvalidRequest, inspection.ProblemMessage ?? "The request body is not valid.", inspection.ProblemField));
+            return;
+        }
+        if (string.IsNullOrWhiteSpace(facts.Model))
+        {
+            await RefuseAsync(new Refusal(RefusalKind.InvalidRequest, "model: Field required.", "model"));
+            return;
+        }
+
+        var model = catalog.Resolve(facts.Model);
+        if (model is null || !router.CanServe(model, protocol))
+        {
+            var reason = model is null ? "does not exist on Relay" : "is not served over this API";
+            await RefuseAsync(new Refusal(RefusalKind.ModelNotFound, $"model: The model '{facts.Model}' {reason}. GET /v1/models (with your key) lists the models you can use.", "model"));
+            return;
+        }
+
+        activity?.SetTag("gen_ai.request.model", model.Id);
+        var caller = await callers.ResolveAsync(plainKey);
+        if (caller is null)
+        {
+            await RefuseAsync(new Refusal(RefusalKind.Unauthenticated, "Invalid API key. Check the key, or create a new one: revoked keys stop working within seconds."));
+            return;
+        }
+
+        var account = grains.GetGrain<IAccountGrain>(caller.AccountId);
+        var estimate = model.Price.Charge(new TokenUsage(facts.EstimatedInputTokens, facts.MaxOutputTokens ?? settings.Admission.DefaultOutputTokens));
+        var device = devices.Of(context);
+        var admission = await account.AdmitAsync(new AdmissionRequest(callId, device, estimate));
+        if (!admission.Admitted)
+        {
+            await RefuseAsync(RefusalOf(admission, device));
+            return;
+        }
+        context.Response.Headers["x-relay-balance-available"] = admission.Available.ToString();
+
+        var settlement = new UsageRecord(model.Id, "", TokenUsage.None, Usd.Zero, Estimated: false);
+        try
+        {
+            settlement = await RelayAsync(context, callId, protocol, dialect, body, facts, model, started);
+        }
+        finally
+        {
+            activity?.SetTag("relay.channel", settlement.Channel);
+            activity?.SetTag("gen_ai.usage.input_tokens", settlement.Tokens.InputTokens);
+            activity?.SetTag("gen_ai.usage.output_tokens", settlement.Tokens.OutputTokens);
+            activity?.SetTag("relay.cost_nanousd", settlement.Cost.Nanos);
+            activity?.SetTag("relay.usage_estimated", settlement.Estimated);
+            await settler.SettleAsync(caller.AccountId, callId, settlement);
+            if (settlement.Tokens.Total > 0)
+            {
+                metrics.RecordUsage(model.Id, model.Provider, settlement.Tokens);
+            }
+        }
+
+        Task RefuseAsync(Refusal refusal)
+        {
+            activity?.SetTag("relay.refusal", refusal.Reason);
+            metrics.RecordRefusal(refusal.Reason);
+            Log.CallRefused(logger, callId, refusal.Reason);
+            return ErrorBodies.WriteAsync(context, refusal, dialect, callId);
+        }
+    }
+
+    /// <summary>Sends the admitted call upstream and relays the answer; returns what to settle.</summary>
+    private async Task<UsageRecord> RelayAsync(
+        HttpContext context, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts, CatalogModel model, long started)
+    {
+        var clientGone = context.RequestAborted;
+        var call = new UpstreamCall(callId, protocol, body, facts, model, context.Request.QueryString.Value, context.Request.Headers);
+        var outcome = await upstream.SendAsync(call, clientGone);
+        var nothing = new UsageRecord(model.Id, "", TokenUsage.None, Usd.Zero, Estimated: false);
+        if (outcome.Exchange is not { } exchange)
+        {
+            switch (outcome.Failure)
+            {
+                case UpstreamFailure.ClientGone:
+                    Log.ClientGone(logger, callId);
+                    break;
+                case UpstreamFailure.Unavailable:
+                    await RefuseAfterAdmissionAsync(new Refusal(RefusalKind.UpstreamUnavailable, $"The model '{model.Id}' is overloaded upstream right now; try again shortly."));
+                    break;
+                default:
+                    await RefuseAfterAdmissionAsync(new Refusal(RefusalKind.UpstreamFailed, $"The upstream provider did not answer ({outcome.Detail}); you were not charged. Try again."));
+                    break;
+            }
+            return nothing;
+        }
+
+        using (exchange)
+        {
+            var channel = exchange.Channel;
+            var response = exchange.Response;
+            nothing = nothing with { Channel = channel.Name };
+            if (!response.IsSuccessStatusCode)
+            {
+                await RelayUpstreamErrorAsync(context, exchange, dialect, callId);
+                return nothing;
+            }
+
+            CopyResponseHeaders(context.Response, response);
+            context.Response.StatusCode = (int)response.StatusCode;
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+            var streamed = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
+            var meter = streamed ? StreamMeters.Create(protocol, stripUsageOnlyChunk: protocol == WireProtocol.OpenAIChat && facts.Stream && !facts.ClientAskedForUsage) : null;
+            var whole = streamed ? null : new ArrayBufferWriter<byte>();
+            var writer = context.Response.BodyWriter;
+            var gone = false;
+            var cut = false;
+            var first = true;
+            var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+            try
+            {
+                await using var upstreamBody = await exchange.OpenBodyAsync();
+                while (true)
+                {
+                    var read = await exchange.ReadAsync(upstreamBody, chunk.AsMemory(0, ChunkSize));
+                    if (read == 0)
+                    {
+                        break;
+                    }
+                    var bytes = chunk.AsSpan(0, read);
+                    if (meter is not null)
+                    {
+                        meter.Process(bytes, writer);
+                    }
+                    else
+                    {
+                        writer.Write(bytes);
+                        if (whole!.WrittenCount + read <= MaxMeteredBody)
+                        {
+                            whole.Write(bytes);
+                        }
+                    }
+                    if (first)
+                    {
+                        first = false;
+                        metrics.RecordTimeToFirstToken(model.Id, time.GetElapsedTime(started));
+                    }
+                    var flushed = await writer.FlushAsync(clientGone);
+                    if (flushed.IsCanceled || flushed.IsCompleted)
+                    {
+                        gone = true;
+                        break;
+                    }
+                }
+                if (!gone)
+                {
+                    meter?.Complete(writer);
+                    await writer.FlushAsync(clientGone);
+                }
+            }
+            catch (OperationCanceledException) when (clientGone.IsCancellationRequested)
+            {
+                gone = true;
+            }
+            catch (IOException) when (clientGone.IsCancellationRequested)
+            {
+                gone = true;
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException or UpstreamIdleTimeoutException)
+            {
+                // The answer has begun, so there is no retry: the client keeps what it got and pays for that.
+                cut = true;
+                metrics.RecordUpstreamError(channel.Name, ex is UpstreamIdleTimeoutException ? "timeout_mid_stream" : "cut_mid_stream");
+                Log.UpstreamCut(logger, callId, channel.Name, ex.Message);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+
+            if (gone)
+            {
+                Log.ClientGone(logger, callId);
+            }
+            else if (cut)
+            {
+                // Ending the response cleanly would pass a truncated answer off as whole; abort it as the upstream did.
+                context.Abort();
+            }
+            else
+            {
+                // The client has its whole answer before the edge settles.
+                await context.Response.CompleteAsync();
+            }
+
+            var seen = meter?.Result ?? ResponseMeters.Read(protocol, whole!.WrittenSpan);
+            var complete = seen.Usage is not null && seen.Finished && !gone && !cut;
+            var tokens = complete ? seen.Usage! : UsageEstimator.Estimate(protocol, body.Span, seen);
+            return new UsageRecord(model.Id, channel.Name, tokens, model.Price.Charge(tokens), Estimated: !complete, seen.UpstreamId);
+        }
+
+        Task RefuseAfterAdmissionAsync(Refusal refusal)
+        {
+            metrics.RecordRefusal(refusal.Reason);
+            Log.CallRefused(logger, callId, refusal.Reason);
+            return ErrorBodies.WriteAsync(context, refusal, dialect, callId);
+        }
+    }
+
+    /// <summary>
+    /// An upstream that refused before answering is relayed as it spoke, so clients see the provider's own
+    /// error and retry where they would have. An upstream refusing Relay's own credentials is Relay's fault,
+    /// not the client's: that becomes a 502 rather than a 401 that would blame the client's key.
+    /// </summary>
+    private async Task RelayUpstreamErrorAsync(HttpContext context, UpstreamExchange exchange, ErrorDialect dialect, string callId)
+    {
+        var status = (int)exchange.Response.StatusCode;
+        if (status is 401 or 403 or 407)
+        {
+            metrics.RecordUpstreamError(exchange.Channel.Name, "credentials_refused");
+            await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.UpstreamFailed, "The upstream provider refused Relay's credentials; you were not charged. The operator has been alerted."), dialect, callId);
+            return;
+        }
+        CopyResponseHeaders(context.Response, exchange.Response);
+        context.Response.StatusCode = status;
+        await using var upstreamBody = await exchange.OpenBodyAsync();
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            int read;
+            while ((read = await exchange.ReadAsync(upstreamBody, chunk.AsMemory(0, ChunkSize))) > 0)
+            {
+                await context.Response.Body.WriteAsync(chunk.AsMemory(0, read), context.RequestAborted);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or UpstreamIdleTimeoutException or OperationCanceledException)
+        {
+            // The error body is a courtesy; its status has been sent.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    private static void CopyResponseHeaders(HttpResponse to, HttpResponseMessage from)
+    {
+        if (from.Content.Headers.ContentType is { } contentType)
+        {
+            to.ContentType = contentType.ToString();
+        }
+        foreach (var name in s_relayedResponseHeaders)
+        {
+            if (from.Headers.TryGetValues(name, out var values))
+            {
+                to.Headers[name] = values.ToArray();
+            }
+        }
+    }
+
+    private static Refusal RefusalOf(Admission admission, string device) => admission.Outcome switch
+    {
+        AdmissionOutcome.InsufficientBalance => new Refusal(
+            RefusalKind.InsufficientBalance,
+            $"Your Relay balance is too low for this call (available: {admission.Available.ToDecimal().ToString("0.00####", CultureInfo.InvariantCulture)} USD). Top up to continue."),
+        AdmissionOutcome.DeviceLimit => new Refusal(RefusalKind.DeviceLimit, DeviceLimitMessage(admission, device)),
+        AdmissionOutcome.AccountDisabled => new Refusal(RefusalKind.AccountDisabled, "This Relay account is disabled. Contact support."),
+        _ => new Refusal(RefusalKind.Unauthenticated, "Invalid API key: its account does not exist."),
+    };
+
+    private static string DeviceLimitMessage(Admission admission, string device)
+    {
+        var active = admission.ActiveDevices
+            .OrderByDescending(d => d.LastActive)
+            .Select(d => $"{d.Device} (last active {d.LastActive.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC)");
+        return $"This account already has {admission.ActiveDevices.Count} devices active at the same time, the most allowed: {string.Join(", ", active)}. "
+            + $"This device ({device}) can make calls once one of them stops making calls for a while and its slot frees, or when you free a slot by revoking a device in your account.";
+    }
+}
