@@ -9,10 +9,11 @@
 #   scripts/chaos.sh restart-redis    the run's own Redis: shutdown nosave, start again empty
 #   scripts/chaos.sh kill-silo I | restart-silo I | kill-edge J | restart-edge J    (scripts/cluster.sh, run's settings)
 #
-# Settings (environment): CHAOS_MAX_CALLS (400), CHAOS_MAX_SECONDS (180), CHAOS_CLIENTS (24), CHAOS_ACCOUNTS (20),
+# Settings (environment): CHAOS_MAX_CALLS (400), CHAOS_MAX_SECONDS (240), CHAOS_CLIENTS (24), CHAOS_ACCOUNTS (20),
 # CHAOS_DRAIN_SECONDS (150), CHAOS_SEED (20261127), CHAOS_FAULTS (see tools/Relay.Chaos/ChaosOptions.cs),
 # CHAOS_PORT_BASE (47000), CHAOS_REDIS_PORT (56390), CHAOS_DB (relay_chaos),
-# CHAOS_SIM_SETTINGS (_event-delay-ms/100/_output-tokens/30/_cache-read-tokens/12: each answer streams ~3 s).
+# CHAOS_SIM_SETTINGS (_event-delay-ms/100/_output-tokens/30/_cache-read-tokens/12: each answer streams ~3 s),
+# CHAOS_RESERVATION_TIMEOUT (00:01:00, the silos' Relay:Accounts:ReservationTimeout).
 # Logs: .relay/cluster/*.log (cluster), .relay/chaos/ (Redis, the run's output).
 set -euo pipefail
 
@@ -27,6 +28,9 @@ export RELAY_CLUSTER_PORT_BASE="${CHAOS_PORT_BASE:-47000}"
 export RELAY_REDIS="127.0.0.1:$redis_port"
 export RELAY_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$db"
 export RELAY_SIM_SETTINGS="${CHAOS_SIM_SETTINGS:-_event-delay-ms/100/_output-tokens/30/_cache-read-tokens/12}"
+# Reservations of calls whose edge dies expire within the run (default 30 min), so that the audit sees them charged;
+# longer than any call of the run, including a settlement that waits out a dead silo (30 s) and is retried.
+export Relay__Accounts__ReservationTimeout="${CHAOS_RESERVATION_TIMEOUT:-00:01:00}"
 
 log() { printf '[chaos] %s\n' "$*" >&2; }
 die() { log "$*"; exit 2; }
@@ -117,7 +121,7 @@ cmd_run() {
     --accounts "${CHAOS_ACCOUNTS:-20}" \
     --clients "${CHAOS_CLIENTS:-24}" \
     --max-calls "${CHAOS_MAX_CALLS:-400}" \
-    --max-seconds "${CHAOS_MAX_SECONDS:-180}" \
+    --max-seconds "${CHAOS_MAX_SECONDS:-240}" \
     --drain-seconds "${CHAOS_DRAIN_SECONDS:-150}" \
     --seed "${CHAOS_SEED:-20261127}" \
     --run-id "$run_id" | tee "$work/run-$run_id.txt" || rc=$?

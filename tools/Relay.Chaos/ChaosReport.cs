@@ -39,6 +39,7 @@ internal static class ChaosReport
             Row($"  {group.Key}: complete / all", $"{group.Count(c => c.Outcome == ClientOutcome.Complete)} / {group.Count()}");
         }
 
+        Row("complete, but the edge died before settling (charged by expiry)", audit.ExpiredAfterEdgeKill);
         w.WriteLine();
         w.WriteLine("Cut answers (edge killed or stream broken): what they cost");
         Row("settled at exact usage", audit.Cut.SettledExact);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 using Relay.Chaos.Audit;
 using Relay.Chaos.Faults;
@@ -14,8 +13,6 @@ internal static class ChaosRun
 
     /// <summary>Enough for a handful of Opus calls, so that the poor account's later calls are refused.</summary>
     private const decimal PoorCreditUsd = 0.004m;
-
-    private static readonly Stopwatch s_clock = Stopwatch.StartNew();
 
     public static async Task<int> ExecuteAsync(ChaosOptions options)
     {
@@ -34,11 +31,15 @@ internal static class ChaosRun
         using var stopStarting = new CancellationTokenSource(options.MaxDuration);
         using var loadOver = new CancellationTokenSource();
         var load = new LoadRunner(new StreamClient(http, options.Edges), new CallMix(options.Seed), faults, tenants, options.Edges.Count, Log);
-        var faulting = faults.RunAsync(options.Control, Log, loadOver.Token);
+        var steps = new Dictionary<string, Func<Task<bool>>>(StringComparer.Ordinal)
+        {
+            ["await-settlements"] = () => AwaitSettlementsAsync(ledger, tenants, load.Calls, TimeSpan.FromSeconds(120)),
+        };
+        var faulting = faults.RunAsync(options.Control, steps, Log, loadOver.Token);
         var feeding = credits.FeedAsync(tenants.Where(t => !t.Poor).ToList(), TimeSpan.FromMilliseconds(400), loadOver.Token);
-        var loadStarted = s_clock.Elapsed;
+        var loadStarted = RunClock.Now;
         await load.RunAsync(options.Clients, options.MaxCalls, stopStarting.Token, CancellationToken.None);
-        var loadTook = s_clock.Elapsed - loadStarted;
+        var loadTook = RunClock.Now - loadStarted;
         Log($"load over: {load.Calls.Count} calls in {loadTook.TotalSeconds:0}s");
         await loadOver.CancelAsync();
         await feeding;
@@ -47,9 +48,9 @@ internal static class ChaosRun
         await Task.WhenAll(faults.Faults.Where(f => f.StartedAt is not null).Select(f => f.Done));
 
         await credits.RetryUnacknowledgedAsync(CancellationToken.None);
-        await DrainAsync(ledger, tenants, load.Calls, options.Drain);
+        await DrainAsync(admin, ledger, tenants, load.Calls, options.Drain);
 
-        var evidence = await GatherAsync(http, admin, ledger, tenants, load.Calls, credits.Credits, options.Simulator);
+        var evidence = await GatherAsync(http, admin, ledger, tenants, load.Calls, credits.Credits, options.Simulator, faults.EdgeOutages());
         var audit = new MoneyAudit(evidence, prices);
         var checks = audit.Run().ToList();
         var faultCheck = new Check("0 every scheduled fault happened, and succeeded");
@@ -84,17 +85,41 @@ internal static class ChaosRun
         return tenants;
     }
 
-    /// <summary>
-    /// Settlements are posted after the answer, with retries (for up to two minutes while a silo is gone): wait until
-    /// every complete call is in the ledger and the ledger has stopped moving, for at most <paramref name="limit"/>.
-    /// </summary>
-    private static async Task DrainAsync(LedgerRows ledger, IReadOnlyList<Tenant> tenants, IReadOnlyCollection<ClientCall> calls, TimeSpan limit)
+    /// <summary>Waits until every call answered in full so far is in the ledger: no settlement is left pending anywhere.</summary>
+    private static async Task<bool> AwaitSettlementsAsync(LedgerRows ledger, IReadOnlyList<Tenant> tenants, IReadOnlyCollection<ClientCall> calls, TimeSpan limit)
     {
-        var complete = calls.Where(c => c is { Outcome: ClientOutcome.Complete, CallId: not null }).Select(c => "call:" + c.CallId).ToHashSet(StringComparer.Ordinal);
+        var complete = CompleteEntries(calls);
         var accounts = tenants.Select(t => t.AccountId).ToList();
-        var deadline = s_clock.Elapsed + limit;
+        var deadline = RunClock.Now + limit;
+        while (true)
+        {
+            var missing = await MissingAsync(ledger, accounts, complete);
+            if (missing == 0)
+            {
+                Log($"all {complete.Count} complete calls so far are in the ledger");
+                return true;
+            }
+            if (RunClock.Now >= deadline)
+            {
+                Log($"{missing} of {complete.Count} complete calls still not in the ledger after {limit.TotalSeconds:0}s");
+                return false;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>
+    /// Settlements are posted after the answer, with retries (for up to two minutes while a silo is gone), and the
+    /// reservations of calls whose edge died expire (Relay:Accounts:ReservationTimeout): wait until every complete
+    /// call is in the ledger, no reservation is open and the ledger has stopped moving, for at most <paramref name="limit"/>.
+    /// </summary>
+    private static async Task DrainAsync(AdminClient admin, LedgerRows ledger, IReadOnlyList<Tenant> tenants, IReadOnlyCollection<ClientCall> calls, TimeSpan limit)
+    {
+        var complete = CompleteEntries(calls);
+        var accounts = tenants.Select(t => t.AccountId).ToList();
+        var deadline = RunClock.Now + limit;
         var lastCount = -1;
-        var stableSince = s_clock.Elapsed;
+        var stableSince = RunClock.Now;
         while (true)
         {
             var rows = (await ledger.ReadAsync(accounts, CancellationToken.None)).Values.SelectMany(r => r).ToList();
@@ -102,47 +127,62 @@ internal static class ChaosRun
             if (rows.Count != lastCount)
             {
                 lastCount = rows.Count;
-                stableSince = s_clock.Elapsed;
+                stableSince = RunClock.Now;
             }
-            var stableFor = s_clock.Elapsed - stableSince;
-            if (missing == 0 && stableFor >= TimeSpan.FromSeconds(5))
+            var open = 0;
+            foreach (var account in accounts)
             {
-                Log($"ledger settled: {rows.Count} rows, every complete call charged");
+                open += (await admin.GetAccountAsync(account, CancellationToken.None)).OpenReservations;
+            }
+            if (missing == 0 && open == 0 && RunClock.Now - stableSince >= TimeSpan.FromSeconds(5))
+            {
+                Log($"ledger settled: {rows.Count} rows, every complete call charged, no reservation open");
                 return;
             }
-            if (s_clock.Elapsed >= deadline)
+            if (RunClock.Now >= deadline)
             {
-                Log($"drain limit reached: {missing} complete calls still uncharged, {rows.Count} rows");
+                Log($"drain limit reached: {missing} complete calls uncharged, {open} reservations open, {rows.Count} rows");
                 return;
             }
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            await Task.Delay(TimeSpan.FromSeconds(2));
         }
+    }
+
+    private static HashSet<string> CompleteEntries(IReadOnlyCollection<ClientCall> calls) =>
+        calls.Where(c => c is { Outcome: ClientOutcome.Complete, CallId: not null }).Select(c => "call:" + c.CallId).ToHashSet(StringComparer.Ordinal);
+
+    private static async Task<int> MissingAsync(LedgerRows ledger, IReadOnlyList<string> accounts, HashSet<string> entries)
+    {
+        var rows = await ledger.ReadAsync(accounts, CancellationToken.None);
+        return entries.Count - rows.Values.SelectMany(r => r).Count(r => entries.Contains(r.EntryId));
     }
 
     /// <summary>Reads the ledger and the admin API until both describe the same moment (no row landed in between).</summary>
     private static async Task<Evidence> GatherAsync(
         HttpClient http, AdminClient admin, LedgerRows ledger, IReadOnlyList<Tenant> tenants, IReadOnlyCollection<ClientCall> calls,
-        IReadOnlyCollection<CreditRecord> credits, Uri simulator)
+        IReadOnlyCollection<CreditRecord> credits, Uri simulator, IReadOnlyList<EdgeOutage> outages)
     {
         var accounts = tenants.Select(t => t.AccountId).ToList();
         for (var attempt = 1; ; attempt++)
         {
             var before = await ledger.ReadAsync(accounts, CancellationToken.None);
             var figures = new Dictionary<string, AccountFigures>(StringComparer.Ordinal);
+            var usage = new Dictionary<string, IReadOnlyList<UsageLine>>(StringComparer.Ordinal);
             foreach (var account in accounts)
             {
                 figures[account] = await admin.GetAccountAsync(account, CancellationToken.None);
+                usage[account] = await admin.GetUsageAsync(account, CancellationToken.None);
             }
             var after = await ledger.ReadAsync(accounts, CancellationToken.None);
             if (accounts.All(a => before[a].Count == after[a].Count) || attempt == 5)
             {
                 var served = await ServedCalls.ReadAsync(http, simulator, CancellationToken.None);
-                return new Evidence(tenants, calls, credits, served, after, figures);
+                return new Evidence(tenants, calls, credits, served, after, figures, usage, outages);
             }
             await Task.Delay(TimeSpan.FromSeconds(2));
         }
     }
 
     public static void Log(string message) =>
-        Console.WriteLine($"[chaos {s_clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
+        Console.WriteLine($"[chaos {RunClock.Now.TotalSeconds,6:0.0}s] {message}");
 }

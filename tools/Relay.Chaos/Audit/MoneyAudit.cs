@@ -1,4 +1,5 @@
 using System.Globalization;
+using Relay.Chaos.Faults;
 using Relay.Chaos.Load;
 using Relay.Chaos.Setup;
 using Relay.Money;
@@ -12,7 +13,9 @@ internal sealed record Evidence(
     IReadOnlyCollection<CreditRecord> Credits,
     IReadOnlyDictionary<string, ServedCall> Served,
     IReadOnlyDictionary<string, List<LedgerRow>> Ledger,
-    IReadOnlyDictionary<string, AccountFigures> Admin);
+    IReadOnlyDictionary<string, AccountFigures> Admin,
+    IReadOnlyDictionary<string, IReadOnlyList<UsageLine>> AdminUsage,
+    IReadOnlyList<EdgeOutage> EdgeOutages);
 
 /// <summary>How the calls cut by a fault ended up in the ledger.</summary>
 internal sealed record CutCalls(int Count, int SettledExact, int SettledEstimated, int Expired, int Uncharged, long ChargedNanos, long ReservedNanos);
@@ -27,7 +30,14 @@ internal sealed class MoneyAudit(Evidence evidence, PriceList prices)
     private readonly Dictionary<string, ClientCall> _callsById = [];
     private readonly List<string> _duplicateCallRows = [];
 
+    /// <summary>How long before its edge's kill a complete call may still have had its settlement pending: a grain call
+    /// to a dead silo waits out Orleans' 30 s response timeout, then the edge retries.</summary>
+    private static readonly TimeSpan s_settlementWindow = TimeSpan.FromSeconds(60);
+
     public CutCalls Cut { get; private set; } = new(0, 0, 0, 0, 0, 0, 0);
+
+    /// <summary>Complete calls whose edge was killed before it settled them, charged at their reservation when it expired.</summary>
+    public int ExpiredAfterEdgeKill { get; private set; }
 
     public IReadOnlyList<Check> Run()
     {
@@ -59,7 +69,26 @@ internal sealed class MoneyAudit(Evidence evidence, PriceList prices)
                 check.Differ($"{what}: the client saw no call id or upstream id");
                 continue;
             }
-            if (!_callRows.TryGetValue(call.CallId, out var row))
+            _callRows.TryGetValue(call.CallId, out var row);
+            if (row?.Kind != LedgerRow.UsageCharge && EdgeKilledBeforeSettling(call) is { } outage)
+            {
+                // The edge died holding the settlement: the design charges the call once, at its reservation, when that expires.
+                var reservation = ReservationOf(call).Nanos;
+                if (row is null)
+                {
+                    check.Differ($"{what}: answered in full, its edge {outage.Edge + 1} was killed before settling it, and no expiry charged it: the charge is lost");
+                }
+                else if (row.Kind != LedgerRow.ReservationExpiry || -row.DeltaNanos != reservation)
+                {
+                    check.Differ($"{what}: its edge died before settling it; booked as kind {row.Kind}, {row.DeltaNanos} n$, not the expiry of its {reservation} n$ reservation");
+                }
+                else
+                {
+                    ExpiredAfterEdgeKill++;
+                }
+                continue;
+            }
+            if (row is null)
             {
                 check.Differ($"{what}: answered in full but not charged");
                 continue;
@@ -97,7 +126,7 @@ internal sealed class MoneyAudit(Evidence evidence, PriceList prices)
                 check.Differ($"{what}: charged {row.DeltaNanos} n$ (cost {row.CostNanos}), the simulator's usage prices at {-expected.Nanos} n$");
             }
         }
-        check.Counted = $"{complete.Count} complete, {complete.Count - check.Differences.Count} exact, expected {Dollars(expectedTotal)}";
+        check.Counted = $"{complete.Count} complete: {complete.Count - check.Differences.Count - ExpiredAfterEdgeKill} exact, {ExpiredAfterEdgeKill} at reservation (edge killed before settling); usage {Dollars(expectedTotal)}";
         return check;
     }
 
@@ -160,6 +189,7 @@ internal sealed class MoneyAudit(Evidence evidence, PriceList prices)
     {
         var check = new Check("3 balances = sum of ledger = running sums = admin API");
         long rows = 0;
+        var usageLines = 0;
         foreach (var tenant in evidence.Tenants)
         {
             var ledger = evidence.Ledger[tenant.AccountId];
@@ -183,8 +213,27 @@ internal sealed class MoneyAudit(Evidence evidence, PriceList prices)
             {
                 check.Differ($"{tenant.AccountId}: admin API says {admin.BalanceNanos} n$, ledger sums to {running} n$");
             }
+            // The usage page lists exactly the usage charges, each with the ledger's tokens and cost.
+            var listed = evidence.AdminUsage[tenant.AccountId].ToDictionary(u => u.EntryId, StringComparer.Ordinal);
+            var charges = ledger.Where(r => r.Kind == LedgerRow.UsageCharge).ToList();
+            usageLines += listed.Count;
+            if (listed.Count != charges.Count)
+            {
+                check.Differ($"{tenant.AccountId}: admin usage lists {listed.Count} calls, the ledger has {charges.Count} usage charges");
+            }
+            foreach (var row in charges)
+            {
+                if (!listed.TryGetValue(row.EntryId, out var line))
+                {
+                    check.Differ($"{tenant.AccountId}: {row.EntryId} is not on the admin usage page");
+                }
+                else if (line.CostNanos != row.CostNanos || line.Tokens != row.Tokens || line.Model != row.Model || line.Estimated != row.Estimated)
+                {
+                    check.Differ($"{tenant.AccountId}: {row.EntryId} admin usage {line}, ledger {row.Model} {row.Tokens} cost {row.CostNanos} estimated {row.Estimated}");
+                }
+            }
         }
-        check.Counted = $"{evidence.Tenants.Count} accounts, {rows} ledger rows";
+        check.Counted = $"{evidence.Tenants.Count} accounts, {rows} ledger rows, {usageLines} admin usage lines";
         return check;
     }
 
@@ -235,7 +284,7 @@ internal sealed class MoneyAudit(Evidence evidence, PriceList prices)
         long charged = 0, reserved = 0;
         foreach (var call in cut)
         {
-            var reservation = prices.Charge(call.Plan.Model, new Tokens(call.Plan.ReservedInputTokens, call.Plan.MaxOutputTokens, 0, 0, 0, 0));
+            var reservation = ReservationOf(call);
             reserved += reservation.Nanos;
             if (call.CallId is null || !_callRows.TryGetValue(call.CallId, out var row))
             {
@@ -246,6 +295,10 @@ internal sealed class MoneyAudit(Evidence evidence, PriceList prices)
             if (row.Kind == LedgerRow.ReservationExpiry)
             {
                 expired++;
+                if (-row.DeltaNanos != reservation.Nanos)
+                {
+                    check.Differ($"cut call #{call.Number} {call.CallId}: expired at {-row.DeltaNanos} n$, its reservation was {reservation.Nanos} n$");
+                }
             }
             else if (row.Estimated == true)
             {
@@ -265,6 +318,13 @@ internal sealed class MoneyAudit(Evidence evidence, PriceList prices)
         check.Counted = $"{refused.Count} refused ({statuses}); {cut.Count} cut: {exact} exact, {estimated} estimated, {expired} expired, {uncharged} uncharged";
         return check;
     }
+
+    /// <summary>What the edge reserved at admission: body bytes / 4 as input and the requested maximum as output, at the model's price.</summary>
+    private Usd ReservationOf(ClientCall call) =>
+        prices.Charge(call.Plan.Model, new Tokens(call.Plan.ReservedInputTokens, call.Plan.MaxOutputTokens, 0, 0, 0, 0));
+
+    private EdgeOutage? EdgeKilledBeforeSettling(ClientCall call) => evidence.EdgeOutages.FirstOrDefault(o =>
+        o.Edge == call.Edge && call.FinishedAt <= o.KilledBy && call.FinishedAt >= o.KillFrom - s_settlementWindow);
 
     public static string Dollars(long nanos) => new Usd(nanos).ToString() + " USD";
 

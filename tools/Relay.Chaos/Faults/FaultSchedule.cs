@@ -66,8 +66,23 @@ internal sealed class FaultSchedule
         return true;
     }
 
-    /// <summary>Runs each fault through the control script once it fires, in order, until all ran or the run ends.</summary>
-    public async Task RunAsync(string control, Action<string> log, CancellationToken cancellation)
+    /// <summary>The edges killed during the run: which (0-based), when the kill began, and when the edge was back (or null).</summary>
+    public IReadOnlyList<EdgeOutage> EdgeOutages()
+    {
+        var outages = new List<EdgeOutage>();
+        foreach (var kill in _faults.Where(f => f.Verb == "kill-edge" && f.StartedAt is not null))
+        {
+            var restart = _faults.FirstOrDefault(f => f.Verb == "restart-edge" && f.Target == kill.Target && f.Trigger > kill.Trigger && f.EndedAt is not null);
+            outages.Add(new EdgeOutage(kill.Target - 1, kill.StartedAt!.Value, kill.EndedAt ?? kill.StartedAt!.Value, restart?.EndedAt));
+        }
+        return outages;
+    }
+
+    /// <summary>
+    /// Runs each fault once it fires, in order, until all ran or the run ends: through the control script, or through
+    /// <paramref name="steps"/> for the run's own steps (such as <c>await-settlements</c>).
+    /// </summary>
+    public async Task RunAsync(string control, IReadOnlyDictionary<string, Func<Task<bool>>> steps, Action<string> log, CancellationToken cancellation)
     {
         foreach (var fault in _faults)
         {
@@ -79,10 +94,13 @@ internal sealed class FaultSchedule
             {
                 return;
             }
-            await fault.RunAsync(control, log);
+            await fault.RunAsync(control, steps, log);
         }
     }
 }
+
+/// <summary>An edge that was killed (between <see cref="KillFrom"/> and <see cref="KilledBy"/>) and when it was back, if it was.</summary>
+internal sealed record EdgeOutage(int Edge, TimeSpan KillFrom, TimeSpan KilledBy, TimeSpan? BackAt);
 
 /// <summary>One fault: the call number that fires it and the control script command that performs it.</summary>
 internal sealed class Fault(int trigger, string command)
@@ -98,22 +116,34 @@ internal sealed class Fault(int trigger, string command)
 
     public Task Done => _done.Task;
 
-    public DateTimeOffset? StartedAt { get; private set; }
+    /// <summary>The command's first word, e.g. <c>kill-edge</c>.</summary>
+    public string Verb => command.Split(' ')[0];
 
-    public TimeSpan Took { get; private set; }
+    /// <summary>The command's number argument (a silo or an edge, from 1), or 0.</summary>
+    public int Target => command.Split(' ') is [_, var n, ..] && int.TryParse(n, CultureInfo.InvariantCulture, out var i) ? i : 0;
+
+    public TimeSpan? StartedAt { get; private set; }
+
+    public TimeSpan? EndedAt { get; private set; }
+
+    public TimeSpan Took => EndedAt - StartedAt ?? TimeSpan.Zero;
 
     /// <summary>Null until it ran; then 0 when the command succeeded.</summary>
     public int? ExitCode { get; private set; }
 
     public void Fire() => _fired.TrySetResult();
 
-    public async Task RunAsync(string control, Action<string> log)
+    public async Task RunAsync(string control, IReadOnlyDictionary<string, Func<Task<bool>>> steps, Action<string> log)
     {
-        StartedAt = DateTimeOffset.UtcNow;
+        StartedAt = RunClock.Now;
         log($"fault at call {trigger}: {command}");
-        var watch = Stopwatch.StartNew();
         try
         {
+            if (steps.TryGetValue(command, out var step))
+            {
+                ExitCode = await step() ? 0 : 1;
+                return;
+            }
             var info = new ProcessStartInfo("bash", ["-c", $"{control} {command}"])
             {
                 RedirectStandardOutput = true,
@@ -131,7 +161,7 @@ internal sealed class Fault(int trigger, string command)
         }
         finally
         {
-            Took = watch.Elapsed;
+            EndedAt = RunClock.Now;
             ExitCode ??= -1;
             log($"fault '{command}' done in {Took.TotalSeconds:0.0}s, exit {ExitCode}");
             _done.TrySetResult();

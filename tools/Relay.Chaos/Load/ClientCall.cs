@@ -27,4 +27,8 @@ internal sealed record ClientCall(
     string? CallId,
     string? UpstreamId,
     int RefusedConnections,
-    string Detail);
+    string Detail)
+{
+    /// <summary>When the client had seen all it would see of the call (run clock).</summary>
+    public TimeSpan FinishedAt { get; init; }
+}

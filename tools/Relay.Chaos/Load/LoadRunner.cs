@@ -10,6 +10,9 @@ namespace Relay.Chaos.Load;
 /// </summary>
 internal sealed class LoadRunner(StreamClient client, CallMix mix, FaultSchedule faults, IReadOnlyList<Tenant> tenants, int edges, Action<string> log)
 {
+    private static readonly TimeSpan s_refusedBalancePause = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan s_failurePause = TimeSpan.FromMilliseconds(500);
+
     private readonly ConcurrentBag<ClientCall> _calls = [];
     private int _started;
     private int _finished;
@@ -35,8 +38,13 @@ internal sealed class LoadRunner(StreamClient client, CallMix mix, FaultSchedule
                 return;
             }
             var plan = mix.For(number, tenant.Poor);
-            var call = await client.CallAsync(number, tenant.Index, tenant.Key, tenant.Device, homeEdge, plan, abort);
+            var call = await client.CallAsync(number, tenant.Index, tenant.Key, tenant.Device, homeEdge, plan, abort) with { FinishedAt = RunClock.Now };
             _calls.Add(call);
+            if (call.Outcome is ClientOutcome.Refused or ClientOutcome.NoAnswer)
+            {
+                // A person reads the error before trying again; a refused balance is not retried in a tight loop.
+                await Task.Delay(call.Status == 402 ? s_refusedBalancePause : s_failurePause, abort);
+            }
             var finished = Interlocked.Increment(ref _finished);
             if (finished % 50 == 0)
             {

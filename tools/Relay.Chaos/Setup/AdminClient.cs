@@ -49,6 +49,24 @@ internal sealed class AdminClient(HttpClient http, IReadOnlyList<Uri> edges, str
             answer["openReservations"]!.GetValue<int>());
     }
 
+    /// <summary>The account's settled calls as the admin usage page lists them (up to 1000 ledger entries).</summary>
+    public async Task<IReadOnlyList<UsageLine>> GetUsageAsync(string accountId, CancellationToken cancellation)
+    {
+        var answer = RequireSuccess(await SendAsync(HttpMethod.Get, $"admin/accounts/{accountId}/usage?limit=1000", null, cancellation));
+        return answer["calls"]!.AsArray().Select(c => new UsageLine(
+            c!["callId"]!.GetValue<string>(),
+            c["model"]!.GetValue<string>(),
+            new Audit.Tokens(
+                c["inputTokens"]!.GetValue<long>(),
+                c["outputTokens"]!.GetValue<long>() + c["reasoningTokens"]!.GetValue<long>(),
+                c["cacheReadTokens"]!.GetValue<long>(),
+                c["cacheWrite5mTokens"]!.GetValue<long>(),
+                c["cacheWrite1hTokens"]!.GetValue<long>(),
+                c["reasoningTokens"]!.GetValue<long>()),
+            Nanos(c["costUsd"]!.GetValue<decimal>()),
+            c["estimated"]!.GetValue<bool>())).ToList();
+    }
+
     private static long Nanos(decimal usd) => Money.Usd.FromDecimal(usd).Nanos;
 
     private static JsonNode RequireSuccess(AdminAnswer answer) => answer.Status is >= 200 and < 300 && answer.Body is not null
@@ -88,6 +106,9 @@ internal sealed class AdminClient(HttpClient http, IReadOnlyList<Uri> edges, str
 
 /// <summary>Whether the admin API acknowledged a credit, and what it said.</summary>
 internal sealed record CreditAnswer(bool Acknowledged, string Detail);
+
+/// <summary>One settled call on the admin usage page; <see cref="EntryId"/> is the ledger's <c>call:&lt;callId&gt;</c>.</summary>
+internal sealed record UsageLine(string EntryId, string Model, Audit.Tokens Tokens, long CostNanos, bool Estimated);
 
 /// <summary>An account's money as the admin API reports it.</summary>
 internal sealed record AccountFigures(long BalanceNanos, long ReservedNanos, int OpenReservations)
