@@ -6,6 +6,8 @@ using Microsoft.Extensions.Options;
 using Relay.Accounts;
 using Relay.EdgeApi.Accounts;
 using Relay.EdgeApi.Hosting;
+using Relay.EdgeApi.Users;
+using Relay.Identity;
 using Relay.Keys;
 using Relay.Money;
 
@@ -30,12 +32,21 @@ public static class AdminApi
         return app;
     }
 
-    public static async Task<Results<Created<AccountCreated>, ValidationProblem>> OpenAccountAsync(NewAccount request, IGrainFactory grains)
+    /// <summary>
+    /// Opens an account for an email. An email someone already signed up with answers 409 with that account, so
+    /// the operator does not make a second account for one person. (An account opened here binds no email: the
+    /// person can still sign up, which makes their own account.)
+    /// </summary>
+    public static async Task<Results<Created<AccountCreated>, ValidationProblem, Conflict<AccountCreated>>> OpenAccountAsync(NewAccount request, IGrainFactory grains)
     {
-        var email = request.Email?.Trim();
-        if (string.IsNullOrEmpty(email) || !email.Contains('@', StringComparison.Ordinal) || email.Length > 254)
+        var email = EmailAddresses.Normalize(request.Email);
+        if (email is null)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["email"] = ["A valid email address is required."] });
+        }
+        if (await grains.GetGrain<IEmailGrain>(email).GetAsync() is { } existing)
+        {
+            return TypedResults.Conflict(new AccountCreated(existing.AccountId));
         }
         var accountId = "acct_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         await grains.GetGrain<IAccountGrain>(accountId).OpenAsync(email);
@@ -111,16 +122,23 @@ public static class AdminApi
         };
     }
 
-    public static async Task<Results<Created<KeyCreated>, NotFound>> CreateKeyAsync(string accountId, NewKey request, IGrainFactory grains)
+    /// <summary>Makes a key; the key grain first, so a key the account lists always resolves (as the user API does).</summary>
+    public static async Task<Results<Created<KeyCreated>, NotFound, Conflict>> CreateKeyAsync(string accountId, NewKey request, IGrainFactory grains)
     {
-        if ((await grains.GetGrain<IAccountGrain>(accountId).GetAsync()).CreatedAt is null)
+        var account = grains.GetGrain<IAccountGrain>(accountId);
+        if ((await account.GetAsync()).CreatedAt is null)
         {
             return TypedResults.NotFound();
         }
         var key = ApiKeys.NewKey();
-        var keyId = ApiKeys.IdOf(key);
-        await grains.GetGrain<IApiKeyGrain>(keyId).RegisterAsync(accountId, string.IsNullOrWhiteSpace(request.Name) ? "default" : request.Name.Trim());
-        return TypedResults.Created($"/admin/keys/{keyId}", new KeyCreated(keyId, key));
+        var keyGrain = grains.GetGrain<IApiKeyGrain>(ApiKeys.IdOf(key));
+        var record = await keyGrain.RegisterAsync(accountId, string.IsNullOrWhiteSpace(request.Name) ? "default" : request.Name.Trim());
+        if (!await account.AddKeyAsync(new AccountKey(record.KeyId, record.Name, record.CreatedAt)))
+        {
+            await keyGrain.RevokeAsync();
+            return TypedResults.Conflict();
+        }
+        return TypedResults.Created($"/admin/keys/{record.KeyId}", new KeyCreated(record.KeyId, key));
     }
 
     public static async Task<Results<NoContent, NotFound>> RevokeKeyAsync(string keyId, IGrainFactory grains, CallerResolver callers)

@@ -39,8 +39,8 @@ public static class Providers
                 [WireProtocol.OpenAIResponses] = "/v1/responses",
             }.ToFrozenDictionary(),
             UpstreamAuth.Bearer),
-        // GLM speaks both: its OpenAI-style chat API and its Anthropic-compatible messages API. Its
-        // Anthropic-style endpoint accepts x-api-key like Anthropic's (Claude Code sends either).
+        // GLM speaks both: its OpenAI-style chat API and its Anthropic-compatible messages API, and takes a
+        // Bearer token on both (its Claude Code setup uses ANTHROPIC_AUTH_TOKEN, which sends Bearer).
         [ProviderKind.Glm] = new(
             ProviderKind.Glm,
             new Dictionary<WireProtocol, string>

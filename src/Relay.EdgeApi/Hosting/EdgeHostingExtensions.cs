@@ -65,8 +65,10 @@ public static class EdgeHostingExtensions
     public static WebApplicationBuilder AddRelayServices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RelayOptions>().BindConfiguration(RelayOptions.Section).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RelayOptions>, RelayOptionsValidator>();
+        // Validated once at start-up, not as an IValidateOptions: those also run on every reload, and a bad edit
+        // would then make every read of the options throw. Reloads are checked where they are used instead.
+        services.AddOptions<RelayOptions>().BindConfiguration(RelayOptions.Section);
+        services.AddHostedService<RelayOptionsValidator>();
         services.AddMemoryCache();
         services.TryAddSingletonTimeProvider();
         services.AddSingleton<EdgeMetrics>();

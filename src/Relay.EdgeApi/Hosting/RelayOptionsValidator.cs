@@ -5,9 +5,21 @@ using Relay.EdgeApi.Channels;
 namespace Relay.EdgeApi.Hosting;
 
 /// <summary>Refuses to start with a catalog or channel list that cannot be priced or called.</summary>
-internal sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
+internal sealed class RelayOptionsValidator(IOptions<RelayOptions> relay) : IHostedService
 {
-    public ValidateOptionsResult Validate(string? name, RelayOptions options)
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var result = Validate(relay.Value);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(RelayOptions.Section, typeof(RelayOptions), result.Failures);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public static ValidateOptionsResult Validate(RelayOptions options)
     {
         var failures = new List<string>();
         foreach (var (id, model) in options.Models)

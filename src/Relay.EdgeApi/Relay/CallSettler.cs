@@ -56,7 +56,7 @@ public sealed class CallSettler
             var account = _grains.GetGrain<IAccountGrain>(accountId);
             var settlement = new Settlement(callId, usage);
             result = await _retry.ExecuteAsync(static async (_, state) => await state.account.SettleAsync(state.settlement), context, (account, settlement));
-            if (result.Outcome is PostingOutcome.Booked or PostingOutcome.AlreadyBooked)
+            if (result.Outcome is PostingOutcome.Booked or PostingOutcome.AlreadyBooked or PostingOutcome.Released)
             {
                 Log.CallSettled(_logger, callId, usage.Model, usage.Channel, usage.Tokens.Total, usage.Cost.ToString(), usage.Estimated);
                 if (result.Outcome == PostingOutcome.Booked)

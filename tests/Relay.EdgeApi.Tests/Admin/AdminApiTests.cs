@@ -88,6 +88,19 @@ public sealed class AdminApiTests(EdgeHarness edge)
     }
 
     [Fact]
+    public async Task Opening_an_account_for_an_email_that_signed_up_answers_409_with_its_account()
+    {
+        var email = $"{Guid.NewGuid():N}@example.com";
+        await edge.Grains.GetGrain<Identity.IEmailGrain>(email).RegisterAsync("acct_signed_up", "hash");
+
+        using var request = EdgeHarness.Admin(HttpMethod.Post, "admin/accounts", new { email = "  " + email.ToUpperInvariant() });
+        using var response = await edge.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("acct_signed_up", (await response.Content.ReadFromJsonAsync<JsonObject>())!["accountId"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task An_unknown_account_is_404()
     {
         using var request = EdgeHarness.Admin(HttpMethod.Get, "admin/accounts/acct_nobody");

@@ -153,7 +153,8 @@ public sealed class ErrorTests(EdgeHarness edge)
         var refusal = await CallAsync(dialect, key, Body(dialect, "glm-5"));
 
         AssertRefusal(refusal, 502, dialect, anthropicType: "api_error", openAIType: "server_error", openAICode: "upstream_error");
-        Assert.Single(await edge.Settlements.WaitForAsync(accountId, 1));
+        var settled = Assert.Single(await edge.Settlements.WaitForAsync(accountId, 1));
+        Assert.Equal(global::Relay.Accounts.PostingOutcome.Released, settled.Result!.Outcome);
         await AssertUntouchedAsync(accountId, 1m);
     }
 

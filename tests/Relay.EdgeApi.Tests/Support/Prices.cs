@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Relay.EdgeApi.Catalog;
+using Relay.EdgeApi.Hosting;
 
 namespace Relay.EdgeApi.Tests.Support;
 
@@ -10,7 +11,15 @@ public static class Prices
 
     public static ModelPrice Of(string modelId) => s_prices.Value[modelId];
 
-    private static Dictionary<string, ModelPrice> Load()
+    /// <summary>The <c>Relay</c> section of the shipped appsettings.json.</summary>
+    public static RelayOptions ShippedOptions()
+    {
+        var options = new RelayOptions();
+        ShippedSettings().GetSection(RelayOptions.Section).Bind(options);
+        return options;
+    }
+
+    private static IConfigurationRoot ShippedSettings()
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (!File.Exists(Path.Combine(root.FullName, "Relay.sln")))
@@ -20,8 +29,9 @@ public static class Prices
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(root.FullName, "src", "Relay.EdgeApi", "appsettings.json"))
             .Build();
-        var models = new Dictionary<string, ModelOptions>();
-        ConfigurationBinder.Bind(configuration.GetSection("Relay:Models"), models);
-        return models.ToDictionary(pair => pair.Key, pair => ModelPrice.From(pair.Value.Prices, pair.Value.Discount));
+        return configuration;
     }
+
+    private static Dictionary<string, ModelPrice> Load() =>
+        ShippedOptions().Models.ToDictionary(pair => pair.Key, pair => ModelPrice.From(pair.Value.Prices, pair.Value.Discount));
 }

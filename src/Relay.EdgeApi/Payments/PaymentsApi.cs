@@ -1,0 +1,165 @@
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Relay.Accounts;
+using Relay.Money;
+using Relay.Payments;
+
+namespace Relay.EdgeApi.Payments;
+
+/// <summary>
+/// Top-ups by Alipay and their receipts. <c>/api/topups</c> takes a user session token (the person's own
+/// account) or the admin token <c>Relay:AdminToken</c> (any account, named in the body);
+/// <c>/payments/alipay/notify</c> is public and trusts only Alipay's signature. Needs an Orleans client
+/// (<see cref="IGrainFactory"/>) registered by the host.
+/// </summary>
+public static class PaymentsApi
+{
+    public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        services.AddOptions<PaymentsOptions>().Bind(config.GetSection(PaymentsOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaymentsOptions>, PaymentsOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<AlipaySigner>();
+        services.TryAddSingleton<AlipayNotifications>();
+        services.TryAddSingleton<TopUpOrderNumbers>();
+        services.TryAddSingleton<TopUpAccessFilter>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapPaymentsApi(this IEndpointRouteBuilder app)
+    {
+        var topUps = app.MapGroup("/api/topups").AddEndpointFilter<TopUpAccessFilter>();
+        topUps.MapPost("/alipay", CreateAlipayTopUpAsync);
+        topUps.MapGet("/{orderId}", GetTopUpAsync);
+        topUps.MapGet("/{orderId}/receipt", GetReceiptAsync);
+        topUps.MapGet("/{orderId}/receipt.pdf", GetReceiptPdfAsync);
+
+        app.MapPost("/payments/alipay/notify", ReceiveAlipayNotificationAsync).DisableAntiforgery();
+        return app;
+    }
+
+    /// <summary>Creates an order for the account and answers the signed URL of Alipay's payment page.</summary>
+    internal static async Task<Results<Created<AlipayTopUpCreated>, ValidationProblem, NotFound<string>, ProblemHttpResult>> CreateAlipayTopUpAsync(
+        NewAlipayTopUp request, HttpContext http, IGrainFactory grains, AlipaySigner signer, TopUpOrderNumbers numbers, IOptions<PaymentsOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(http);
+        var caller = http.TopUpCaller();
+        if (!signer.IsConfigured)
+        {
+            return TypedResults.Problem("Top-ups by Alipay are not configured.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        var errors = new Dictionary<string, string[]>();
+        // A signed-in person tops up their own account; the operator names one.
+        var accountId = caller.AccountId ?? request.AccountId?.Trim();
+        if (string.IsNullOrEmpty(accountId))
+        {
+            errors["accountId"] = ["The account to top up is required."];
+        }
+        else if (!string.IsNullOrWhiteSpace(request.AccountId) && !caller.MayUse(request.AccountId.Trim()))
+        {
+            errors["accountId"] = ["A session tops up its own account only; leave accountId out."];
+        }
+        if (request.AmountUsd is not { } usd || usd <= 0m || decimal.Round(usd, 2) != usd || usd > 1_000_000m)
+        {
+            errors["amountUsd"] = ["A positive amount in USD with at most two decimals (cents) is required."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var account = await grains.GetGrain<IAccountGrain>(accountId!).GetAsync();
+        if (account.CreatedAt is null)
+        {
+            return TypedResults.NotFound($"No account {accountId}.");
+        }
+
+        var alipay = options.Value.Alipay;
+        var quote = CnyExchange.QuoteUsd(request.AmountUsd!.Value, alipay.UsdPerCny);
+        var orderId = numbers.Next();
+        var creation = await grains.GetGrain<IPaymentOrderGrain>(orderId)
+            .CreateAsync(NewPaymentOrder.For(accountId!, PaymentMethod.Alipay, quote, alipay.Subject));
+        if (creation.Outcome == CreationOutcome.BelowMinimum)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["amountUsd"] = [$"The minimum top-up is ${Cents(creation.Minimum)}."],
+            });
+        }
+        if (creation is not { Outcome: CreationOutcome.Created, Order: { } order })
+        {
+            return TypedResults.Problem($"Order number {orderId} is taken; try again.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        var payUrl = signer.PagePayUrl(order);
+        return TypedResults.Created($"/api/topups/{orderId}",
+            new AlipayTopUpCreated(orderId, payUrl.AbsoluteUri, order.AmountCny, Cents(order.Credit)));
+    }
+
+    internal static async Task<Results<Ok<TopUpStatus>, NotFound>> GetTopUpAsync(string orderId, HttpContext http, IGrainFactory grains)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var order = await grains.GetGrain<IPaymentOrderGrain>(orderId).GetAsync();
+        // Someone else's order answers as if it did not exist.
+        return order is null || !http.TopUpCaller().MayUse(order.AccountId)
+            ? TypedResults.NotFound()
+            : TypedResults.Ok(new TopUpStatus(order.OrderId, order.AccountId, order.Status.ToString(), order.AmountCny,
+                Cents(order.Credit), order.CreatedAt, order.PaidAt, order.TradeNo));
+    }
+
+    internal static async Task<Results<ContentHttpResult, NotFound<string>>> GetReceiptAsync(
+        string orderId, HttpContext http, IGrainFactory grains, IOptions<PaymentsOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var receipt = await TopUpReceipt.ForOrderAsync(grains, orderId, options.Value.Receipts.Issuer);
+        return receipt is null || !http.TopUpCaller().MayUse(receipt.AccountId)
+            ? TypedResults.NotFound($"No paid top-up {orderId}.")
+            : TypedResults.Content(ReceiptHtml.Render(receipt), "text/html; charset=utf-8", Encoding.UTF8);
+    }
+
+    internal static async Task<Results<FileContentHttpResult, NotFound<string>>> GetReceiptPdfAsync(
+        string orderId, HttpContext http, IGrainFactory grains, IOptions<PaymentsOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var receipt = await TopUpReceipt.ForOrderAsync(grains, orderId, options.Value.Receipts.Issuer);
+        return receipt is null || !http.TopUpCaller().MayUse(receipt.AccountId)
+            ? TypedResults.NotFound($"No paid top-up {orderId}.")
+            : TypedResults.File(ReceiptPdf.Render(receipt), "application/pdf", $"receipt-{receipt.Number}.pdf");
+    }
+
+    /// <summary>
+    /// Alipay's asynchronous notification (form-encoded POST). Answers exactly <c>success</c> once handled,
+    /// replays included, and <c>failure</c> otherwise so that Alipay sends it again.
+    /// </summary>
+    internal static async Task<ContentHttpResult> ReceiveAlipayNotificationAsync(
+        HttpRequest request, AlipayNotifications notifications, CancellationToken cancellation)
+    {
+        var outcome = NotificationOutcome.Malformed;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(cancellation);
+            if (form.All(field => field.Value.Count == 1))
+            {
+                outcome = await notifications.HandleAsync(form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal));
+            }
+        }
+        return TypedResults.Text(outcome.Reply(), "text/plain", Encoding.UTF8);
+    }
+
+    /// <summary>Dollars with exactly two decimals, e.g. 5.00 (credits are whole cents by the exchange rule).</summary>
+    private static decimal Cents(Usd amount) => decimal.Round(amount.ToDecimal(), 2) + 0.00m;
+}
+
+/// <summary>Asks for an Alipay top-up of <see cref="AmountUsd"/> dollars into an account.</summary>
+public sealed record NewAlipayTopUp(string? AccountId, decimal? AmountUsd);
+
+/// <summary>A created top-up: open <see cref="PayUrl"/> in the buyer's browser to pay <see cref="AmountCny"/> yuan.</summary>
+public sealed record AlipayTopUpCreated(string OrderId, string PayUrl, decimal AmountCny, decimal AmountUsd);
+
+public sealed record TopUpStatus(
+    string OrderId, string AccountId, string Status, decimal AmountCny, decimal AmountUsd, DateTimeOffset CreatedAt,
+    DateTimeOffset? PaidAt, string? TradeNo);
