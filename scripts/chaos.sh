@@ -11,7 +11,8 @@
 #
 # Settings (environment): CHAOS_MAX_CALLS (400), CHAOS_MAX_SECONDS (240), CHAOS_CLIENTS (24), CHAOS_ACCOUNTS (20),
 # CHAOS_DRAIN_SECONDS (150), CHAOS_SEED (20261127), CHAOS_FAULTS (see tools/Relay.Chaos/ChaosOptions.cs),
-# CHAOS_PORT_BASE (47000), CHAOS_REDIS_PORT (56390), CHAOS_DB (relay_chaos),
+# CHAOS_PORT_BASE (27000), CHAOS_REDIS_PORT (26390), CHAOS_DB (relay_chaos); the ports sit below Linux's ephemeral
+# range (32768-60999), where an outgoing connection of any process could hold them when a restart needs them,
 # CHAOS_SIM_SETTINGS (_event-delay-ms/100/_output-tokens/30/_cache-read-tokens/12: each answer streams ~3 s),
 # CHAOS_RESERVATION_TIMEOUT (00:01:00, the silos' Relay:Accounts:ReservationTimeout).
 # Logs: .relay/cluster/*.log (cluster), .relay/chaos/ (Redis, the run's output).
@@ -19,12 +20,12 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$root/.relay/chaos"
-redis_port="${CHAOS_REDIS_PORT:-56390}"
+redis_port="${CHAOS_REDIS_PORT:-26390}"
 pg_port="${RELAY_PG_PORT:-55432}"
 db="${CHAOS_DB:-relay_chaos}"
 chaos_dll="$root/tools/Relay.Chaos/bin/Release/net10.0/Relay.Chaos.dll"
 
-export RELAY_CLUSTER_PORT_BASE="${CHAOS_PORT_BASE:-47000}"
+export RELAY_CLUSTER_PORT_BASE="${CHAOS_PORT_BASE:-27000}"
 export RELAY_REDIS="127.0.0.1:$redis_port"
 export RELAY_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$db"
 export RELAY_SIM_SETTINGS="${CHAOS_SIM_SETTINGS:-_event-delay-ms/100/_output-tokens/30/_cache-read-tokens/12}"
