@@ -14,10 +14,13 @@
 # State: .relay/cluster.env (bash, `source` it), logs: .relay/cluster/*.log.
 # Ports from RELAY_CLUSTER_PORT_BASE (default 41000): simulator BASE; silo I: BASE+100+I (silo to silo),
 # BASE+200+I (gateway), BASE+300+I (/healthz); edge J: BASE+400+J. Up to 99 silos and 99 edges.
-# Other settings: RELAY_CLUSTER_ID (relay-cluster), RELAY_SERVICE_ID (relay), RELAY_ADMIN_TOKEN (random), RELAY_SESSION_SECRET (random),
-# RELAY_CLUSTER_READY_SECONDS (120). Edges get channels to the simulator unless Relay__Channels__0__Name is
-# already set in the environment. OTEL_EXPORTER_OTLP_ENDPOINT and other settings in the environment are
-# passed to every process.
+# Other settings: RELAY_CLUSTER_ID (relay-cluster), RELAY_SERVICE_ID (relay), RELAY_ADMIN_TOKEN (random),
+# RELAY_SESSION_SECRET (random),
+# RELAY_CLUSTER_READY_SECONDS (120). RELAY_POSTGRES and RELAY_REDIS, when set, replace the shared services'
+# addresses (scripts/services.sh still makes sure the shared ones run). Edges get channels to the simulator
+# unless Relay__Channels__0__Name is already set in the environment; RELAY_SIM_SETTINGS (e.g.
+# `_event-delay-ms/100/_output-tokens/30`) is put in front of those channels' paths to pace the simulator.
+# OTEL_EXPORTER_OTLP_ENDPOINT and other settings in the environment are passed to every process.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,13 +44,16 @@ load_state() {
   [ -f "$state" ] || die "no cluster state at $state; run: scripts/cluster.sh start"
   # shellcheck disable=SC1090
   source "$state"
+  # Restarts must use the ports the cluster started on, whatever RELAY_CLUSTER_PORT_BASE says now.
+  base="${PORT_BASE:-$base}"
 }
 
 save_state() {
   local tmp="$state.tmp" i var
   {
     echo "# Written by scripts/cluster.sh at $(date -u +%FT%TZ). Source it: . $state"
-    for var in CLUSTER_ID SERVICE_ID POSTGRES REDIS ADMIN_TOKEN SESSION_SECRET SIM_PORT SIM_PID SILOS EDGES; do
+    PORT_BASE="$base"
+    for var in CLUSTER_ID SERVICE_ID POSTGRES REDIS ADMIN_TOKEN SESSION_SECRET PORT_BASE SIM_PORT SIM_PID SILOS EDGES; do
       printf '%s=%q\n' "$var" "${!var}"
     done
     for ((i = 1; i <= SILOS; i++)); do
@@ -207,7 +213,9 @@ wait_silo() {
 simulator_channels() {
   [ -n "$SIM_PORT" ] && [ -n "${SIM_PID:-}" ] || return 0
   [ -z "${Relay__Channels__0__Name:-}" ] || return 0
-  local url="http://127.0.0.1:$SIM_PORT" n=0 provider models m k
+  local url="http://127.0.0.1:$SIM_PORT" n=0 provider models m k settings="${RELAY_SIM_SETTINGS:-}"
+  settings="${settings#/}"; settings="${settings%/}"
+  [ -z "$settings" ] || url="$url/$settings"
   for provider in anthropic openai glm; do
     case "$provider" in
       anthropic) models="claude-opus-4-6 claude-sonnet-4-6 claude-haiku-4-5 claude-sonnet-4-5 claude-opus-4-5" ;;
@@ -346,8 +354,11 @@ cmd_start() {
   [ -f "$silo_dll" ] || die "no silo at $silo_dll (build it, or drop --no-build)"
   ((edges == 0)) || [ -f "$edge_dll" ] || die "no edge at $edge_dll (build it, or start with --edges 0)"
 
+  local own_postgres="${RELAY_POSTGRES:-}" own_redis="${RELAY_REDIS:-}"
   bash "$root/scripts/services.sh" up
   eval "$(bash "$root/scripts/services.sh" env)"
+  RELAY_POSTGRES="${own_postgres:-$RELAY_POSTGRES}"
+  RELAY_REDIS="${own_redis:-$RELAY_REDIS}"
   mkdir -p "$run" "$logs"
 
   CLUSTER_ID="${RELAY_CLUSTER_ID:-relay-cluster}"
