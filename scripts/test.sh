@@ -26,6 +26,13 @@ dotnet test Relay.sln -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results"
 status=$?
 
+# The chaos run: a 2-silo, 2-edge cluster under kills and a Redis restart, audited against the ledger.
+# Bounded (CHAOS_MAX_CALLS, CHAOS_MAX_SECONDS); it counts as one check.
+chaos_failed=0
+if [ "${RELAY_SKIP_CHAOS:-0}" != "1" ]; then
+  CHAOS_MAX_CALLS="${CHAOS_MAX_CALLS:-250}" bash scripts/chaos.sh || chaos_failed=1
+fi
+
 # dotnet test prints a summary per test project; add them up from the trx files into one line.
 passed=${compose_passed:-0}; failed=${compose_failed:-1}
 for trx in "$results"/*.trx; do
@@ -35,6 +42,9 @@ for trx in "$results"/*.trx; do
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
+if [ "${RELAY_SKIP_CHAOS:-0}" != "1" ]; then
+  if [ "$chaos_failed" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 if [ "${compose_failed:-1}" -ne 0 ] && [ "$status" -eq 0 ]; then status=1; fi
 echo "$passed passed, $failed failed"
