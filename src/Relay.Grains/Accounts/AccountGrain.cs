@@ -12,8 +12,8 @@ namespace Relay.Accounts;
 /// The single writer of one account's money. The balance lives in the ledger table: every posting is one
 /// row carrying its sequence number and the balance after it, inserted before the caller hears "booked".
 /// On activation the grain reads the newest row, so after a crash at any point its balance agrees with its
-/// ledger. Reservations of calls in flight are held in memory only (see docs/accounts.md for what a silo
-/// crash does to them).
+/// ledger. Reservations of calls in flight are written with the grain's state at admission, so a crash
+/// forgets none of them: each is settled, or expires into its charge (docs/accounts.md).
 /// </summary>
 internal sealed partial class AccountGrain(
     [PersistentState("account", RelayStorage.Name)] IPersistentState<AccountState> state,
@@ -45,6 +45,7 @@ internal sealed partial class AccountGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await LoadHeadAsync(cancellationToken);
+        await RestoreReservationsAsync(cancellationToken);
         // Work a crash may have interrupted: transfers debited but not confirmed, a referral not yet paid.
         if (state.State.PendingTransfers.Count > 0)
         {
@@ -241,7 +242,10 @@ internal sealed partial class AccountGrain(
         _reservations[request.CallId] = new Reservation(request.Estimate, request.Device, now);
         _reserved += request.Estimate;
         metrics.ReservationOpened();
-        await TouchDeviceAsync(request.Device, now);
+        TouchDevice(request.Device, now);
+        // Durable before the call goes upstream: a silo crash cannot forget a call in flight, whose edge may
+        // die too and never settle it; the reservation then expires into its charge on the new activation.
+        await WriteReservationsAsync();
         EnsureExpiryTimer();
         return new Admission(AdmissionOutcome.Admitted, _balance - _reserved, ActiveDevices(now));
     }
@@ -269,6 +273,12 @@ internal sealed partial class AccountGrain(
             if (state.State.Devices.TryGetValue(reservation.Device, out var device))
             {
                 device.LastActive = now;
+            }
+            if (result.Outcome == PostingOutcome.Released)
+            {
+                // No ledger entry marks this call settled, so the stored reservation must go now, or a
+                // reactivation would bring it back and expire it into a charge for a call that cost nothing.
+                await WriteReservationsAsync();
             }
         }
         return result;
@@ -528,8 +538,8 @@ internal sealed partial class AccountGrain(
         await state.WriteStateAsync();
     }
 
-    /// <summary>Marks a device active; writes state only when the device is new, not on every call.</summary>
-    private async Task TouchDeviceAsync(string device, DateTimeOffset now)
+    /// <summary>Marks a device active (persisted with the admission's reservation).</summary>
+    private void TouchDevice(string device, DateTimeOffset now)
     {
         if (state.State.Devices.TryGetValue(device, out var session))
         {
@@ -537,7 +547,34 @@ internal sealed partial class AccountGrain(
             return;
         }
         state.State.Devices[device] = new DeviceSession { FirstSeen = now, LastActive = now };
+    }
+
+    /// <summary>Writes the open reservations (and the devices' activity) with the account's state.</summary>
+    private async Task WriteReservationsAsync()
+    {
+        state.State.Reservations = _reservations.ToDictionary(
+            r => r.Key,
+            r => new OpenReservation { AmountNanos = r.Value.Amount.Nanos, Device = r.Value.Device, OpenedAt = r.Value.OpenedAt });
         await state.WriteStateAsync();
+    }
+
+    /// <summary>Brings back the reservations of calls still in flight when the last activation ended.</summary>
+    private async Task RestoreReservationsAsync(CancellationToken cancellation)
+    {
+        foreach (var (callId, stored) in state.State.Reservations)
+        {
+            if (await ledger.FindAsync(Id, CallEntryPrefix + callId, cancellation) is not null)
+            {
+                continue;
+            }
+            _reservations[callId] = new Reservation(new Usd(stored.AmountNanos), stored.Device, stored.OpenedAt);
+            _reserved += new Usd(stored.AmountNanos);
+            metrics.ReservationOpened();
+        }
+        if (_reservations.Count > 0)
+        {
+            EnsureExpiryTimer();
+        }
     }
 
     private AccountView View(DateTimeOffset now) => new(
