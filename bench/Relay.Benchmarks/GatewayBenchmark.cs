@@ -27,6 +27,7 @@ internal static class GatewayBenchmark
 
     public static async Task RunAsync(GatewaySettings settings)
     {
+        var loadAtStart = LoadAverage();
         var machine = $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
         await using var cluster = await LocalCluster.StartAsync(settings.PortBase, ClusterSettings(settings.PortBase));
         using var http = new HttpClient(new SocketsHttpHandler
@@ -55,7 +56,7 @@ internal static class GatewayBenchmark
 
         Console.Error.WriteLine("latency at concurrency 1");
         var (directLatency, relayLatency) = await AlternatingLatencyAsync(http, direct, relay, settings.SequentialCalls);
-        var hops = await HopLatencyAsync(http, cluster, settings.SequentialCalls / 2);
+        var hops = await HopLatencyAsync(http, cluster, direct, relay, settings.SequentialCalls / 4);
 
         Console.Error.WriteLine("throughput");
         var throughput = new List<(int Concurrency, Rate Direct, Rate Relay)>();
@@ -79,7 +80,7 @@ internal static class GatewayBenchmark
         var held = await HeldStreamsAsync(http, relay, cluster, settings.HeldStreams);
         var accounts = await ActivatedAccountsAsync(http, cluster, settings.ActivatedAccounts);
 
-        Print(machine, settings, directLatency, relayLatency, hops, throughput, streams, held, accounts);
+        Print(machine, loadAtStart, settings, directLatency, relayLatency, hops, throughput, streams, held, accounts);
     }
 
     // ---- the scenarios -----------------------------------------------------------------------------------
@@ -97,12 +98,18 @@ internal static class GatewayBenchmark
         return (directTimes, relayTimes);
     }
 
-    /// <summary>Round trips that isolate parts of the added time: the HTTP hop alone, and one grain call.</summary>
-    private static async Task<Hops> HopLatencyAsync(HttpClient http, LocalCluster cluster, int calls)
+    /// <summary>
+    /// Round trips that isolate parts of the added time: the edge's HTTP hop alone; the hop with the key lookup
+    /// and request inspection (count_tokens, answered by the edge itself); and direct and Relay calls each made
+    /// after a 30 ms pause, so that the previous call's settlement (which the edge posts after the client has its
+    /// answer, but before the connection takes the next request) is out of the way.
+    /// </summary>
+    private static async Task<Hops> HopLatencyAsync(HttpClient http, LocalCluster cluster, Target direct, Target relay, int calls)
     {
         var healthz = new double[calls];
-        var grainRead = new double[calls];
-        var accountId = await OpenAccountIdAsync(http, cluster);
+        var countTokens = new double[calls];
+        var pausedDirect = new double[calls];
+        var pausedRelay = new double[calls];
         for (var i = 0; i < calls; i++)
         {
             var clock = Stopwatch.StartNew();
@@ -112,16 +119,23 @@ internal static class GatewayBenchmark
                 response.EnsureSuccessStatusCode();
             }
             healthz[i] = clock.Elapsed.TotalMilliseconds;
-            clock.Restart();
-            using (var request = Admin(cluster, HttpMethod.Get, $"admin/accounts/{accountId}"))
-            using (var response = await http.SendAsync(request))
+            using (var request = relay.Request(i, _callBody, stream: false, "v1/messages/count_tokens"))
             {
+                clock.Restart();
+                using var response = await http.SendAsync(request);
                 await response.Content.ReadAsByteArrayAsync();
                 response.EnsureSuccessStatusCode();
+                countTokens[i] = clock.Elapsed.TotalMilliseconds;
             }
-            grainRead[i] = clock.Elapsed.TotalMilliseconds;
         }
-        return new Hops(healthz, grainRead);
+        for (var i = 0; i < calls; i++)
+        {
+            await Task.Delay(30);
+            pausedDirect[i] = await CallAsync(http, direct, 0) ?? throw new InvalidOperationException("direct call failed");
+            await Task.Delay(30);
+            pausedRelay[i] = await CallAsync(http, relay, i) ?? throw new InvalidOperationException("Relay call failed");
+        }
+        return new Hops(healthz, countTokens, pausedDirect, pausedRelay);
     }
 
     private static async Task<Rate> ThroughputAsync(HttpClient http, Target target, int concurrency, TimeSpan duration)
@@ -366,13 +380,13 @@ internal static class GatewayBenchmark
 
     // ---- report ------------------------------------------------------------------------------------------
 
-    private static void Print(string machine, GatewaySettings settings, double[] direct, double[] relay, Hops hops,
+    private static void Print(string machine, string loadAtStart, GatewaySettings settings, double[] direct, double[] relay, Hops hops,
         List<(int Concurrency, Rate Direct, Rate Relay)> throughput, List<(int Concurrency, StreamRun Direct, StreamRun Relay)> streams,
         Memory held, Memory accounts)
     {
         var w = Console.Out;
         w.WriteLine();
-        w.WriteLine($"Machine: {machine}");
+        w.WriteLine($"Machine: {machine}; load average at the start {loadAtStart}, at the end {LoadAverage()}");
         w.WriteLine();
         w.WriteLine($"Non-streamed calls at concurrency 1 ({settings.SequentialCalls} each, alternating direct and Relay, after {settings.WarmUpCalls} warm-up calls each)");
         w.WriteLine();
@@ -386,12 +400,14 @@ internal static class GatewayBenchmark
         }
         w.WriteLine(Invariant($"| mean | {direct.Average():0.00} ms | {relay.Average():0.00} ms | {relay.Average() - direct.Average():+0.00;-0.00} ms |"));
         w.WriteLine();
-        w.WriteLine("Parts of the added time, at concurrency 1:");
+        w.WriteLine($"Parts of the added time, at concurrency 1 ({hops.Healthz.Length} each):");
         w.WriteLine();
         w.WriteLine("| round trip | p50 | p99 |");
         w.WriteLine("|---|---:|---:|");
         w.WriteLine(Invariant($"| edge GET /healthz (HTTP hop only) | {Percentile(hops.Healthz, 0.5):0.00} ms | {Percentile(hops.Healthz, 0.99):0.00} ms |"));
-        w.WriteLine(Invariant($"| edge GET /admin/accounts/{{id}} (HTTP hop + one grain read) | {Percentile(hops.GrainRead, 0.5):0.00} ms | {Percentile(hops.GrainRead, 0.99):0.00} ms |"));
+        w.WriteLine(Invariant($"| edge POST /v1/messages/count_tokens (hop + key lookup + request inspection, no grain, no upstream) | {Percentile(hops.CountTokens, 0.5):0.00} ms | {Percentile(hops.CountTokens, 0.99):0.00} ms |"));
+        w.WriteLine(Invariant($"| direct call after a 30 ms pause | {Percentile(hops.PausedDirect, 0.5):0.00} ms | {Percentile(hops.PausedDirect, 0.99):0.00} ms |"));
+        w.WriteLine(Invariant($"| Relay call after a 30 ms pause (previous settlement done) | {Percentile(hops.PausedRelay, 0.5):0.00} ms | {Percentile(hops.PausedRelay, 0.99):0.00} ms |"));
         w.WriteLine();
         w.WriteLine($"Throughput of non-streamed calls ({settings.Duration.TotalSeconds:0} s each, {Accounts} accounts)");
         w.WriteLine();
@@ -420,6 +436,9 @@ internal static class GatewayBenchmark
         w.WriteLine(Invariant($"| silo, accounts opened and active | {accounts.Count} | {accounts.Before / 1048576.0:0.0} MiB | {accounts.After / 1048576.0:0.0} MiB | {accounts.PerItemKib:0.0} KiB |"));
     }
 
+    /// <summary>The 1, 5 and 15 minute load averages: other work on the machine shows here.</summary>
+    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
+
     private static double Percentile(double[] values, double p)
     {
         if (values.Length == 0)
@@ -447,7 +466,7 @@ internal static class GatewayBenchmark
 
     private sealed record Rate(double PerSecond, long Failed);
 
-    private sealed record Hops(double[] Healthz, double[] GrainRead);
+    private sealed record Hops(double[] Healthz, double[] CountTokens, double[] PausedDirect, double[] PausedRelay);
 
     private sealed record Memory(int Count, long Before, long After)
     {
@@ -457,15 +476,13 @@ internal static class GatewayBenchmark
     /// <summary>Where requests go: the simulator itself, or Relay's edge with one of the benchmark's keys.</summary>
     private sealed class Target(string name, Uri baseUrl, Func<int, string> key, bool paced)
     {
-        private readonly Uri _messages = new(baseUrl, "v1/messages");
-
         public string Name => name;
 
-        public HttpRequestMessage Request(int worker, byte[] body, bool stream)
+        public HttpRequestMessage Request(int worker, byte[] body, bool stream, string path = "v1/messages")
         {
             var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            var request = new HttpRequestMessage(HttpMethod.Post, _messages) { Content = content };
+            var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, path)) { Content = content };
             request.Headers.TryAddWithoutValidation("x-api-key", key(worker));
             request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
             // One device name for every client: the account's 2-device limit is not what is measured.
