@@ -57,6 +57,11 @@ internal static class GatewayBenchmark
         Console.Error.WriteLine("latency at concurrency 1");
         var (directLatency, relayLatency) = await AlternatingLatencyAsync(http, direct, relay, settings.SequentialCalls);
         var hops = await HopLatencyAsync(http, cluster, direct, relay, settings.SequentialCalls / 4);
+        Console.Error.WriteLine("grain calls from an Orleans client");
+        var probeAccount = await OpenAccountIdAsync(http, cluster);
+        await AdminAsync(http, cluster, HttpMethod.Post, $"admin/accounts/{probeAccount}/credits",
+            new { amountUsd = 100m, reason = "benchmark", id = Guid.NewGuid().ToString("N") });
+        var grainTimes = await GrainProbe.MeasureAsync(cluster, probeAccount, settings.SequentialCalls / 4);
 
         Console.Error.WriteLine("throughput");
         var throughput = new List<(int Concurrency, Rate Direct, Rate Relay)>();
@@ -80,7 +85,7 @@ internal static class GatewayBenchmark
         var held = await HeldStreamsAsync(http, relay, cluster, settings.HeldStreams);
         var accounts = await ActivatedAccountsAsync(http, cluster, settings.ActivatedAccounts);
 
-        Print(machine, loadAtStart, settings, directLatency, relayLatency, hops, throughput, streams, held, accounts);
+        Print(machine, loadAtStart, settings, directLatency, relayLatency, hops, grainTimes, throughput, streams, held, accounts);
     }
 
     // ---- the scenarios -----------------------------------------------------------------------------------
@@ -380,7 +385,7 @@ internal static class GatewayBenchmark
 
     // ---- report ------------------------------------------------------------------------------------------
 
-    private static void Print(string machine, string loadAtStart, GatewaySettings settings, double[] direct, double[] relay, Hops hops,
+    private static void Print(string machine, string loadAtStart, GatewaySettings settings, double[] direct, double[] relay, Hops hops, GrainTimes grains,
         List<(int Concurrency, Rate Direct, Rate Relay)> throughput, List<(int Concurrency, StreamRun Direct, StreamRun Relay)> streams,
         Memory held, Memory accounts)
     {
@@ -406,6 +411,9 @@ internal static class GatewayBenchmark
         w.WriteLine("|---|---:|---:|");
         w.WriteLine(Invariant($"| edge GET /healthz (HTTP hop only) | {Percentile(hops.Healthz, 0.5):0.00} ms | {Percentile(hops.Healthz, 0.99):0.00} ms |"));
         w.WriteLine(Invariant($"| edge POST /v1/messages/count_tokens (hop + key lookup + request inspection, no grain, no upstream) | {Percentile(hops.CountTokens, 0.5):0.00} ms | {Percentile(hops.CountTokens, 0.99):0.00} ms |"));
+        w.WriteLine(Invariant($"| account grain GetAsync from an Orleans client in the harness | {Percentile(grains.Read, 0.5):0.00} ms | {Percentile(grains.Read, 0.99):0.00} ms |"));
+        w.WriteLine(Invariant($"| account grain AdmitAsync (the edge awaits it before calling upstream) | {Percentile(grains.Admit, 0.5):0.00} ms | {Percentile(grains.Admit, 0.99):0.00} ms |"));
+        w.WriteLine(Invariant($"| account grain SettleAsync (a committed ledger row; awaited after the answer is sent) | {Percentile(grains.Settle, 0.5):0.00} ms | {Percentile(grains.Settle, 0.99):0.00} ms |"));
         w.WriteLine(Invariant($"| direct call after a 30 ms pause | {Percentile(hops.PausedDirect, 0.5):0.00} ms | {Percentile(hops.PausedDirect, 0.99):0.00} ms |"));
         w.WriteLine(Invariant($"| Relay call after a 30 ms pause (previous settlement done) | {Percentile(hops.PausedRelay, 0.5):0.00} ms | {Percentile(hops.PausedRelay, 0.99):0.00} ms |"));
         w.WriteLine();

@@ -19,6 +19,9 @@ internal sealed class LocalCluster : IAsyncDisposable
         _root = root;
         _environment = environment;
         AdminToken = state["ADMIN_TOKEN"];
+        ClusterId = state["CLUSTER_ID"];
+        ServiceId = state["SERVICE_ID"];
+        Redis = state["REDIS"];
         SimulatorUrl = new Uri($"http://127.0.0.1:{state["SIM_PORT"]}/");
         EdgeUrl = new Uri($"http://127.0.0.1:{state["EDGE_1_HTTP_PORT"]}/");
         SimulatorPid = int.Parse(state["SIM_PID"], CultureInfo.InvariantCulture);
@@ -27,6 +30,12 @@ internal sealed class LocalCluster : IAsyncDisposable
     }
 
     public string AdminToken { get; }
+
+    public string ClusterId { get; }
+
+    public string ServiceId { get; }
+
+    public string Redis { get; }
 
     public Uri SimulatorUrl { get; }
 
