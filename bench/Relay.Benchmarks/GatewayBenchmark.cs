@@ -68,8 +68,8 @@ internal static class GatewayBenchmark
         foreach (var concurrency in settings.CallConcurrencies)
         {
             throughput.Add((concurrency,
-                await ThroughputAsync(http, direct, concurrency, settings.Duration),
-                await ThroughputAsync(http, relay, concurrency, settings.Duration)));
+                await ThroughputAsync(http, direct, concurrency, settings.Duration, cluster),
+                await ThroughputAsync(http, relay, concurrency, settings.Duration, cluster)));
         }
 
         var streams = new List<(int Concurrency, StreamRun Direct, StreamRun Relay)>();
@@ -140,11 +140,20 @@ internal static class GatewayBenchmark
             await Task.Delay(30);
             pausedRelay[i] = await CallAsync(http, relay, i) ?? throw new InvalidOperationException("Relay call failed");
         }
-        return new Hops(healthz, countTokens, pausedDirect, pausedRelay);
+        var streams = Math.Max(1, calls / 10);
+        var streamDirect = new double[streams];
+        var streamRelay = new double[streams];
+        for (var i = 0; i < streams; i++)
+        {
+            streamDirect[i] = (await StreamAsync(http, direct, 0)).FirstByteMs;
+            streamRelay[i] = (await StreamAsync(http, relay, i)).FirstByteMs;
+        }
+        return new Hops(healthz, countTokens, pausedDirect, pausedRelay, streamDirect, streamRelay);
     }
 
-    private static async Task<Rate> ThroughputAsync(HttpClient http, Target target, int concurrency, TimeSpan duration)
+    private static async Task<Rate> ThroughputAsync(HttpClient http, Target target, int concurrency, TimeSpan duration, LocalCluster cluster)
     {
+        var cpu = cluster.Cpu();
         long ok = 0;
         long failed = 0;
         var clock = Stopwatch.StartNew();
@@ -162,7 +171,7 @@ internal static class GatewayBenchmark
                 }
             }
         }));
-        return new Rate(ok / clock.Elapsed.TotalSeconds, failed);
+        return new Rate(ok / clock.Elapsed.TotalSeconds, failed, ok, cluster.Cpu().Minus(cpu));
     }
 
     private static async Task<StreamRun> StreamsAsync(HttpClient http, Target target, int concurrency, TimeSpan duration)
@@ -416,6 +425,8 @@ internal static class GatewayBenchmark
         w.WriteLine(Invariant($"| account grain SettleAsync (a committed ledger row; awaited after the answer is sent) | {Percentile(grains.Settle, 0.5):0.00} ms | {Percentile(grains.Settle, 0.99):0.00} ms |"));
         w.WriteLine(Invariant($"| direct call after a 30 ms pause | {Percentile(hops.PausedDirect, 0.5):0.00} ms | {Percentile(hops.PausedDirect, 0.99):0.00} ms |"));
         w.WriteLine(Invariant($"| Relay call after a 30 ms pause (previous settlement done) | {Percentile(hops.PausedRelay, 0.5):0.00} ms | {Percentile(hops.PausedRelay, 0.99):0.00} ms |"));
+        w.WriteLine(Invariant($"| one paced stream at a time, direct, time to first byte ({hops.StreamDirect.Length}) | {Percentile(hops.StreamDirect, 0.5):0.00} ms | {Percentile(hops.StreamDirect, 0.99):0.00} ms |"));
+        w.WriteLine(Invariant($"| one paced stream at a time, Relay, time to first byte ({hops.StreamRelay.Length}) | {Percentile(hops.StreamRelay, 0.5):0.00} ms | {Percentile(hops.StreamRelay, 0.99):0.00} ms |"));
         w.WriteLine();
         w.WriteLine($"Throughput of non-streamed calls ({settings.Duration.TotalSeconds:0} s each, {Accounts} accounts)");
         w.WriteLine();
@@ -424,6 +435,19 @@ internal static class GatewayBenchmark
         foreach (var (concurrency, d, r) in throughput)
         {
             w.WriteLine(Invariant($"| {concurrency} | {d.PerSecond:0} | {r.PerSecond:0} | {r.PerSecond / d.PerSecond:0.00}x | {d.Failed} / {r.Failed} |"));
+        }
+        w.WriteLine();
+        w.WriteLine("CPU time per non-streamed call, by process (from /proc/PID/stat over each throughput run)");
+        w.WriteLine();
+        w.WriteLine("| run | simulator | silo | edge | harness (client) |");
+        w.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var (concurrency, d, r) in throughput)
+        {
+            foreach (var (name, rate) in new[] { ("direct", d), ("Relay", r) })
+            {
+                var n = Math.Max(1, rate.Done);
+                w.WriteLine(Invariant($"| {name}, concurrency {concurrency} | {rate.Cpu.Simulator / n:0.000} ms | {rate.Cpu.Silo / n:0.000} ms | {rate.Cpu.Edge / n:0.000} ms | {rate.Cpu.Harness / n:0.000} ms |"));
+            }
         }
         w.WriteLine();
         w.WriteLine($"Paced streams: 20 events 20 ms apart, each client re-opening a stream as soon as one ends, for {settings.Duration.TotalSeconds:0} s; time to first byte of the body");
@@ -472,9 +496,9 @@ internal static class GatewayBenchmark
 
     private sealed record StreamRun(double[] FirstByteMs, long Failed, long Stalled, double PerSecond);
 
-    private sealed record Rate(double PerSecond, long Failed);
+    private sealed record Rate(double PerSecond, long Failed, long Done, CpuSample Cpu);
 
-    private sealed record Hops(double[] Healthz, double[] CountTokens, double[] PausedDirect, double[] PausedRelay);
+    private sealed record Hops(double[] Healthz, double[] CountTokens, double[] PausedDirect, double[] PausedRelay, double[] StreamDirect, double[] StreamRelay);
 
     private sealed record Memory(int Count, long Before, long After)
     {

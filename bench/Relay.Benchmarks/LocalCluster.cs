@@ -90,6 +90,23 @@ internal sealed class LocalCluster : IAsyncDisposable
         throw new InvalidOperationException($"no VmRSS for pid {pid}");
     }
 
+    /// <summary>CPU time a process has used so far (user + system, from /proc/PID/stat), in milliseconds.</summary>
+    public static double CpuMilliseconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // Fields after the command name, which is in parentheses and may hold spaces; utime and stime are the 14th and 15th fields.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks * 1000.0 / ClockTicksPerSecond;
+    }
+
+    /// <summary>The CPU milliseconds of the simulator, silo and edge, and of this process.</summary>
+    public CpuSample Cpu() => new(
+        CpuMilliseconds(SimulatorPid), CpuMilliseconds(SiloPid), CpuMilliseconds(EdgePid), CpuMilliseconds(Environment.ProcessId));
+
+    // USER_HZ is 100 on Linux on every architecture .NET runs on.
+    private const double ClockTicksPerSecond = 100;
+
     private static async Task RunScriptAsync(string root, Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("bash") { WorkingDirectory = root, RedirectStandardOutput = true };
@@ -139,4 +156,10 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
         throw new InvalidOperationException("run from inside the repository: scripts/cluster.sh not found above the current directory");
     }
+}
+
+/// <summary>CPU milliseconds used so far by each process of the benchmark.</summary>
+internal sealed record CpuSample(double Simulator, double Silo, double Edge, double Harness)
+{
+    public CpuSample Minus(CpuSample earlier) => new(Simulator - earlier.Simulator, Silo - earlier.Silo, Edge - earlier.Edge, Harness - earlier.Harness);
 }
