@@ -42,8 +42,8 @@ internal static class GatewayBenchmark
         { Timeout = Timeout.InfiniteTimeSpan };
 
         var keys = await OpenAccountsAsync(http, cluster, Accounts, creditUsd: 1000m);
-        var direct = new Target("direct", cluster.SimulatorUrl, _ => "sim-anthropic", paced: true);
-        var relay = new Target("Relay", cluster.EdgeUrl, worker => keys[worker % keys.Length], paced: false);
+        var direct = new Target(cluster.SimulatorUrl, _ => "sim-anthropic", simulatorHeaders: true);
+        var relay = new Target(cluster.EdgeUrl, worker => keys[worker % keys.Length], simulatorHeaders: false);
 
         Console.Error.WriteLine("warming up");
         for (var i = 0; i < settings.WarmUpCalls; i++)
@@ -506,10 +506,8 @@ internal static class GatewayBenchmark
     }
 
     /// <summary>Where requests go: the simulator itself, or Relay's edge with one of the benchmark's keys.</summary>
-    private sealed class Target(string name, Uri baseUrl, Func<int, string> key, bool paced)
+    private sealed class Target(Uri baseUrl, Func<int, string> key, bool simulatorHeaders)
     {
-        public string Name => name;
-
         public HttpRequestMessage Request(int worker, byte[] body, bool stream, string path = "v1/messages")
         {
             var content = new ByteArrayContent(body);
@@ -519,7 +517,7 @@ internal static class GatewayBenchmark
             request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
             // One device name for every client: the account's 2-device limit is not what is measured.
             request.Headers.TryAddWithoutValidation("x-relay-device", "bench");
-            if (paced && stream)
+            if (simulatorHeaders && stream)
             {
                 request.Headers.TryAddWithoutValidation("x-sim-output-tokens", "20");
                 request.Headers.TryAddWithoutValidation("x-sim-event-delay-ms", "20");
