@@ -37,7 +37,7 @@ public sealed class ProcessCluster : IAsyncDisposable
                 o.ServiceId = ServiceId;
             });
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
         });
         var host = builder.Build();
         await host.StartAsync();
@@ -65,7 +65,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>Retries a call until the cluster answers it, as an edge or a payment handler would (bounded).</summary>
     public static async Task<T> UntilAnsweredAsync<T>(Func<Task<T>> call)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (true)
         {
             try
