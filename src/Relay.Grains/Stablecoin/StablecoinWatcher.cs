@@ -17,6 +17,12 @@ namespace Relay.Stablecoin;
 /// Exactly once comes from the entry id, not from the checkpoint: any number of watchers may scan the same blocks,
 /// and a watcher that dies between crediting and moving the checkpoint only rescans.
 /// </summary>
+/// <remarks>
+/// There is no minimum deposit: the $0.99 minimum of card and Alipay orders exists to keep fees in proportion, but a
+/// transfer on chain has already arrived and cannot be refused, so any amount is credited (one USDT unit is $0.000001).
+/// A reorg deeper than the confirmations after a transfer was credited is not undone: the credit stays and a person
+/// must adjust it; the watcher only logs that it found the checkpoint's block gone and rescans.
+/// </remarks>
 public sealed partial class StablecoinWatcher
 {
     /// <summary>Keccak-256 of <c>Transfer(address,address,uint256)</c>.</summary>
