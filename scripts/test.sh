@@ -7,6 +7,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 bash scripts/services.sh up || exit 1
+# A local EVM node (anvil, from npm) for the stablecoin deposit tests; each test starts its own.
+bash scripts/evm-node.sh >/dev/null || echo "[test] anvil could not be installed; the stablecoin tests will fail" >&2
 eval "$(bash scripts/services.sh env)"
 
 results="$root/artifacts/test-results"

@@ -46,6 +46,9 @@ public static class RelaySiloExtensions
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(30));
         });
 
+        // Stablecoin deposits, watched on chain once an RPC endpoint and an xpub are configured.
+        builder.Services.AddStablecoinWatcher(builder.Configuration);
+
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddHealthChecks();
         builder.AddRelayTelemetry("relay-silo");
