@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Relay.Accounts;
 using Relay.Money;
 using Relay.Payments;
+using Relay.Stablecoin;
 
 namespace Relay.EdgeApi.Payments;
 
@@ -33,12 +34,47 @@ public static class PaymentsApi
     {
         var topUps = app.MapGroup("/api/topups").AddEndpointFilter<TopUpAccessFilter>();
         topUps.MapPost("/alipay", CreateAlipayTopUpAsync);
+        topUps.MapGet("/stablecoin/address", GetStablecoinAddressAsync);
         topUps.MapGet("/{orderId}", GetTopUpAsync);
         topUps.MapGet("/{orderId}/receipt", GetReceiptAsync);
         topUps.MapGet("/{orderId}/receipt.pdf", GetReceiptPdfAsync);
 
         app.MapPost("/payments/alipay/notify", ReceiveAlipayNotificationAsync).DisableAntiforgery();
         return app;
+    }
+
+    /// <summary>
+    /// The account's own deposit address for USDT/USDC (derived from the configured xpub, assigned once) and the
+    /// tokens watched; a transfer to it is credited after the configured confirmations. The operator names the
+    /// account with <c>?accountId=</c>.
+    /// </summary>
+    internal static async Task<Results<Ok<StablecoinDepositInfo>, ValidationProblem, NotFound<string>, ProblemHttpResult>> GetStablecoinAddressAsync(
+        string? accountId, HttpContext http, IGrainFactory grains, IConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var caller = http.TopUpCaller();
+        var xpub = config["Relay:Payments:Stablecoin:Xpub"];
+        if (string.IsNullOrWhiteSpace(xpub))
+        {
+            return TypedResults.Problem("Top-ups by stablecoin are not configured.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        var owner = caller.AccountId ?? accountId?.Trim();
+        if (string.IsNullOrEmpty(owner) || (!string.IsNullOrEmpty(accountId) && !caller.MayUse(accountId.Trim())))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["accountId"] = ["A session sees its own address only; the operator names the account."],
+            });
+        }
+        if ((await grains.GetGrain<IAccountGrain>(owner).GetAsync()).CreatedAt is null)
+        {
+            return TypedResults.NotFound($"No account {owner}.");
+        }
+        var address = await grains.GetGrain<IDepositAddressesGrain>(xpub.Trim()).AssignAsync(owner);
+        var tokens = config.GetSection("Relay:Payments:Stablecoin:Tokens").GetChildren()
+            .Select(t => new StablecoinToken(t["Symbol"] ?? "", t["Address"] ?? ""))
+            .ToList();
+        return TypedResults.Ok(new StablecoinDepositInfo(address.Address, tokens, config.GetValue("Relay:Payments:Stablecoin:Confirmations", 12)));
     }
 
     /// <summary>Creates an order for the account and answers the signed URL of Alipay's payment page.</summary>
@@ -163,3 +199,9 @@ public sealed record AlipayTopUpCreated(string OrderId, string PayUrl, decimal A
 public sealed record TopUpStatus(
     string OrderId, string AccountId, string Status, decimal AmountCny, decimal AmountUsd, DateTimeOffset CreatedAt,
     DateTimeOffset? PaidAt, string? TradeNo);
+
+/// <summary>Where an account sends USDT/USDC, which token contracts count, and after how many confirmations.</summary>
+public sealed record StablecoinDepositInfo(string Address, IReadOnlyList<StablecoinToken> Tokens, int Confirmations);
+
+/// <summary>A watched token contract.</summary>
+public sealed record StablecoinToken(string Symbol, string Contract);

@@ -21,6 +21,10 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
 {
     private const string AdminToken = "test-admin-token";
 
+    /// <summary>A fresh xpub per test run, so the addresses below are this run's own.</summary>
+    private static readonly string StablecoinXpub =
+        new NBitcoin.ExtKey().Neuter().ToString(NBitcoin.Network.Main);
+
     private WebApplication? _app;
     private HttpClient _http = null!;
 
@@ -33,6 +37,10 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
         {
             ["Relay:AdminToken"] = AdminToken,
             ["Relay:Users:SessionSecret"] = "payments-tests-session-secret-0123456789abcdef",
+            ["Relay:Payments:Stablecoin:Xpub"] = StablecoinXpub,
+            ["Relay:Payments:Stablecoin:Confirmations"] = "12",
+            ["Relay:Payments:Stablecoin:Tokens:0:Symbol"] = "USDT",
+            ["Relay:Payments:Stablecoin:Tokens:0:Address"] = "0xdac17f958d2ee523a2206206994597c13d831ec7",
         });
         builder.Services.AddSingleton(silo.Grains);
         builder.Services.AddSingleton<TimeProvider>(silo.Clock);
@@ -52,6 +60,33 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
         {
             await _app.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_person_sees_their_own_stablecoin_deposit_address_the_same_every_time_and_never_anothers()
+    {
+        var mine = await OpenAccountAsync();
+        var theirs = await OpenAccountAsync();
+        var session = SessionFor(mine.GetPrimaryKeyString());
+
+        using var first = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Get, "/api/topups/stablecoin/address"), session));
+        using var again = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Get, "/api/topups/stablecoin/address"), session));
+        using var others = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Get,
+            $"/api/topups/stablecoin/address?accountId={theirs.GetPrimaryKeyString()}"), session));
+        using var operatorView = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Get,
+            $"/api/topups/stablecoin/address?accountId={theirs.GetPrimaryKeyString()}"), AdminToken));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var address = (await first.Content.ReadFromJsonAsync<StablecoinDepositInfo>())!;
+        var assigned = await silo.Grains.GetGrain<Relay.Stablecoin.IDepositAddressesGrain>(StablecoinXpub).AssignAsync(mine.GetPrimaryKeyString());
+        Assert.Equal(assigned.Address, address.Address);
+        Assert.Equal(Relay.Stablecoin.DepositAddressDerivation.AddressAt(StablecoinXpub, assigned.Index), address.Address);
+        Assert.Equal(address, (await again.Content.ReadFromJsonAsync<StablecoinDepositInfo>())! with { Tokens = address.Tokens });
+        Assert.Equal(12, address.Confirmations);
+        Assert.Equal("USDT", Assert.Single(address.Tokens).Symbol);
+        Assert.Equal(HttpStatusCode.BadRequest, others.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, operatorView.StatusCode);
+        Assert.NotEqual(address.Address, (await operatorView.Content.ReadFromJsonAsync<StablecoinDepositInfo>())!.Address);
     }
 
     [Fact]
