@@ -222,7 +222,7 @@ internal sealed partial class AccountGrain(
             return new Admission(AdmissionOutcome.Admitted, _balance - _reserved, ActiveDevices(now));
         }
 
-        await PruneIdleDevicesAsync(now);
+        ForgetIdleDevices(now);
         var active = ActiveDevices(now);
         if (active.Count >= _rules.MaxDevices && !active.Any(d => d.Device == request.Device))
         {
@@ -523,19 +523,17 @@ internal sealed partial class AccountGrain(
             .ToList();
     }
 
-    private async Task PruneIdleDevicesAsync(DateTimeOffset now)
+    /// <summary>
+    /// Drops idle devices from memory; the admission's state write persists it (a refused admission does not,
+    /// which is harmless: an idle device is idle again on the next look).
+    /// </summary>
+    private void ForgetIdleDevices(DateTimeOffset now)
     {
         var active = ActiveDevices(now).Select(d => d.Device).ToHashSet();
-        var idle = state.State.Devices.Keys.Where(d => !active.Contains(d)).ToList();
-        if (idle.Count == 0)
-        {
-            return;
-        }
-        foreach (var device in idle)
+        foreach (var device in state.State.Devices.Keys.Where(d => !active.Contains(d)).ToList())
         {
             state.State.Devices.Remove(device);
         }
-        await state.WriteStateAsync();
     }
 
     /// <summary>Marks a device active (persisted with the admission's reservation).</summary>
