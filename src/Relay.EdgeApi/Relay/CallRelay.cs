@@ -96,7 +96,19 @@ public sealed class CallRelay(
         var account = grains.GetGrain<IAccountGrain>(caller.AccountId);
         var estimate = model.Price.Charge(new TokenUsage(facts.EstimatedInputTokens, facts.MaxOutputTokens ?? settings.Admission.DefaultOutputTokens));
         var device = devices.Of(context);
-        var admission = await account.AdmitAsync(new AdmissionRequest(callId, device, estimate));
+        Admission admission;
+        try
+        {
+            admission = await account.AdmitAsync(new AdmissionRequest(callId, device, estimate));
+        }
+        catch
+        {
+            // The admission's outcome is unknown (its silo died or did not answer in time), and reservations are
+            // durable: release whatever it may have reserved, so a call that never went upstream cannot expire into
+            // a charge. The settler retries in the background; the client gets its error now.
+            _ = settler.SettleAsync(caller.AccountId, callId, new UsageRecord(model.Id, "", TokenUsage.None, Usd.Zero, Estimated: false));
+            throw;
+        }
         if (!admission.Admitted)
         {
             await RefuseAsync(RefusalOf(admission, device));
