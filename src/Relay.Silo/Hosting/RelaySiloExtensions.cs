@@ -24,7 +24,7 @@ public static class RelaySiloExtensions
         builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section);
         builder.Services.AddOptions<PaymentOrderOptions>().BindConfiguration(PaymentOrderOptions.Section);
         builder.Services.TryAddKeyedSingleton(RelayClock.Key, TimeProvider.System);
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(settings.Postgres));
+        builder.Services.AddSingleton(_ => LedgerDataSource(settings.Postgres));
         builder.Services.AddSingleton<LedgerStore>();
         builder.Services.AddSingleton<AccountMetrics>();
 
@@ -53,6 +53,20 @@ public static class RelaySiloExtensions
         builder.Services.AddHealthChecks();
         builder.AddRelayTelemetry("relay-silo");
         return builder;
+    }
+
+    /// <summary>
+    /// The ledger's connections. The money path sends the same few statements over and over, so they are
+    /// prepared once per connection (unless the connection string says otherwise).
+    /// </summary>
+    private static NpgsqlDataSource LedgerDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        }
+        return builder.Build();
     }
 
     /// <summary>OpenTelemetry traces and metrics for Orleans and Relay; exported over OTLP when an endpoint is set.</summary>
