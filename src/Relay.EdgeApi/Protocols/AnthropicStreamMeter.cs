@@ -82,26 +82,8 @@ internal sealed class AnthropicStreamMeter(int maxEventBytes) : SseStreamMeter(h
     private void ReadMessageStart(ReadOnlySpan<byte> data)
     {
         var reader = JsonScan.Reader(data);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        while (JsonScan.NextObjectProperty(ref reader, "message"u8))
         {
-            return;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (!reader.ValueTextEquals("message"u8))
-            {
-                reader.Skip();
-                continue;
-            }
-
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                continue;
-            }
-
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("id"u8))

@@ -36,6 +36,35 @@ internal static class JsonScan
         }
     }
 
+    /// <summary>
+    /// Moves a reader from the start of a document (or from the end of an object this found before) to the
+    /// next top-level property of that name whose value is an object; true when the reader is on its start.
+    /// </summary>
+    public static bool NextObjectProperty(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        if (reader.TokenType == JsonTokenType.None && (!reader.Read() || reader.TokenType != JsonTokenType.StartObject))
+        {
+            return false;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals(name))
+            {
+                reader.Skip();
+                continue;
+            }
+
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                return true;
+            }
+            reader.Skip();
+        }
+        return false;
+    }
+
     /// <summary>Reads a whole-number token; null for JSON null or anything that is not a non-negative integer.</summary>
     public static long? ReadCount(ref Utf8JsonReader reader)
     {

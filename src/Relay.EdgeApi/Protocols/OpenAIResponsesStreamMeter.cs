@@ -91,26 +91,8 @@ internal sealed class OpenAIResponsesStreamMeter(int maxEventBytes) : SseStreamM
     private void ReadResponse(ReadOnlySpan<byte> data, bool terminal)
     {
         var reader = JsonScan.Reader(data);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        while (JsonScan.NextObjectProperty(ref reader, "response"u8))
         {
-            return;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (!reader.ValueTextEquals("response"u8))
-            {
-                reader.Skip();
-                continue;
-            }
-
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                continue;
-            }
-
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("id"u8))
