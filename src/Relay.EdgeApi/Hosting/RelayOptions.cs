@@ -111,11 +111,13 @@ public sealed class ShutdownOptions
     /// How long an edge told to stop lets its open calls run on; a call still open after it is cut and settled
     /// with what was metered (or an estimate).
     /// </summary>
-    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <remarks>With <see cref="SettleTimeout"/>, 30 s: within docker-compose's 35 s stop grace period for edges.</remarks>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(25);
 
     /// <summary>
-    /// How long after the drain the edge may still spend settling the calls it cut. The host's shutdown timeout
-    /// is raised to at least <see cref="DrainTimeout"/> plus this.
+    /// How long after the drain the edge may still spend settling the calls it cut (a settlement takes
+    /// milliseconds while the cluster answers). The host's shutdown timeout is raised to at least
+    /// <see cref="DrainTimeout"/> plus this.
     /// </summary>
-    public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
