@@ -195,7 +195,7 @@ public sealed partial class CallRelay(
         {
             switch (outcome.Failure)
             {
-                case UpstreamFailure.ClientGone when !clientGone.IsCancellationRequested:
+                case UpstreamFailure.ClientGone when drain.DrainOver.IsCancellationRequested && !clientGone.IsCancellationRequested:
                     LogCutByDrain(logger, callId);
                     metrics.RecordRefusal("edge_stopping");
                     await ServiceUnavailable.WriteAsync(context, dialect, "This Relay edge restarted before the upstream answered; you were not charged. Try again.", callId);
@@ -297,7 +297,7 @@ public sealed partial class CallRelay(
                 ArrayPool<byte>.Shared.Return(chunk);
             }
 
-            if (gone && !clientGone.IsCancellationRequested)
+            if (gone && drain.DrainOver.IsCancellationRequested && !clientGone.IsCancellationRequested)
             {
                 // The drain time ran out with the answer still coming: the client is there, and must not take a part
                 // for the whole, so the answer is cut as an upstream cut it.
