@@ -80,6 +80,7 @@ public static class EdgeHostingExtensions
         services.AddSingleton<DeviceIdentity>();
         services.AddSingleton<CallSettler>();
         services.AddSingleton<CallRelay>();
+        services.AddShutdownDrain();
         services.AddSingleton<ISettlementObserver, NoSettlementObserver>();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<Microsoft.Extensions.Options.IOptions<RelayOptions>>((forwarded, relay) =>
@@ -106,10 +107,30 @@ public static class EdgeHostingExtensions
     public static WebApplication MapEdgeEndpoints(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        app.UseClusterUnavailableAnswers();
         app.MapHealthChecks("/healthz");
         app.MapRelayApi();
         Admin.AdminApi.MapAdminApi(app);
         return app;
+    }
+
+    /// <summary>
+    /// A stopping edge drains its open calls and settles them before the Orleans client stops: registered after
+    /// the client, so stopped before it; the host's shutdown timeout covers the drain and the settling after it.
+    /// </summary>
+    private static void AddShutdownDrain(this IServiceCollection services)
+    {
+        services.AddSingleton<CallDrain>();
+        services.AddHostedService(provider => provider.GetRequiredService<CallDrain>());
+        services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<RelayOptions>>((host, relay) =>
+        {
+            var shutdown = relay.Value.Shutdown;
+            var needed = shutdown.DrainTimeout + shutdown.SettleTimeout;
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
     }
 
     private static void TryAddSingletonTimeProvider(this IServiceCollection services)

@@ -25,6 +25,8 @@ public sealed class RelayOptions
 
     public SettlementOptions Settlement { get; set; } = new();
 
+    public ShutdownOptions Shutdown { get; set; } = new();
+
     public List<ChannelOptions> Channels { get; set; } = [];
 
     /// <summary>The model catalog keyed by model id.</summary>
@@ -101,4 +103,21 @@ public sealed class SettlementOptions
 
     /// <summary>How long the edge keeps trying to settle one call before it leaves the reservation to expire.</summary>
     public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+public sealed class ShutdownOptions
+{
+    /// <summary>
+    /// How long an edge told to stop lets its open calls run on; a call still open after it is cut and settled
+    /// with what was metered (or an estimate).
+    /// </summary>
+    /// <remarks>With <see cref="SettleTimeout"/>, 30 s: within docker-compose's 35 s stop grace period for edges.</remarks>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>
+    /// How long after the drain the edge may still spend settling the calls it cut (a settlement takes
+    /// milliseconds while the cluster answers). The host's shutdown timeout is raised to at least
+    /// <see cref="DrainTimeout"/> plus this.
+    /// </summary>
+    public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -52,6 +52,10 @@ internal sealed class RelayOptionsValidator(IOptions<RelayOptions> relay) : IHos
         {
             failures.Add("Relay:Upstream:IdleTimeout must be positive.");
         }
+        if (options.Shutdown.DrainTimeout < TimeSpan.Zero || options.Shutdown.SettleTimeout < TimeSpan.Zero)
+        {
+            failures.Add("Relay:Shutdown:DrainTimeout and Relay:Shutdown:SettleTimeout must not be negative.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

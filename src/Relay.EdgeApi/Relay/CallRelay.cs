@@ -17,15 +17,17 @@ namespace Relay.EdgeApi.Relay;
 /// <summary>
 /// The life of one call: authenticate, read and inspect the body, resolve the model, admit through the account
 /// grain, send upstream, stream the answer back through a meter, settle. Every refusal before the upstream
-/// speaks the client's protocol and changes no balance; every admitted call is settled exactly once.
+/// speaks the client's protocol and changes no balance; every admitted call is settled exactly once, also when
+/// the edge is stopping (see <see cref="CallDrain"/>).
 /// </summary>
-public sealed class CallRelay(
+public sealed partial class CallRelay(
     CallerResolver callers,
     DeviceIdentity devices,
     ModelCatalog catalog,
     ChannelRouter router,
     UpstreamCaller upstream,
     CallSettler settler,
+    CallDrain drain,
     IGrainFactory grains,
     EdgeMetrics metrics,
     TimeProvider time,
@@ -50,6 +52,15 @@ public sealed class CallRelay(
         using var activity = EdgeMetrics.ActivitySource.StartActivity("relay.call");
         activity?.SetTag("relay.call_id", callId);
         activity?.SetTag("relay.protocol", protocol.ToString());
+
+        using var open = drain.TryOpen();
+        if (open is null)
+        {
+            // A connection kept alive across the start of the drain; the retry should go to an edge that is not stopping.
+            context.Response.Headers.Connection = "close";
+            await UnavailableAsync("edge_stopping", "This Relay edge is restarting; the call was not sent upstream and you were not charged. Try again.");
+            return;
+        }
 
         var plainKey = CallerResolver.KeyFrom(context.Request);
         if (plainKey is null)
@@ -86,7 +97,17 @@ public sealed class CallRelay(
         }
 
         activity?.SetTag("gen_ai.request.model", model.Id);
-        var caller = await callers.ResolveAsync(plainKey);
+        Caller? caller;
+        try
+        {
+            caller = await callers.ResolveAsync(plainKey);
+        }
+        catch (Exception ex) when (ServiceUnavailable.IsClusterUnavailable(ex))
+        {
+            LogClusterUnavailable(logger, ex, callId);
+            await UnavailableAsync("cluster_unavailable", ServiceUnavailable.ClusterUnavailableMessage);
+            return;
+        }
         if (caller is null)
         {
             await RefuseAsync(new Refusal(RefusalKind.Unauthenticated, "Invalid API key. Check the key, or create a new one: revoked keys stop working within seconds."));
@@ -101,13 +122,20 @@ public sealed class CallRelay(
         {
             admission = await account.AdmitAsync(new AdmissionRequest(callId, device, estimate));
         }
-        catch
+        catch (Exception ex)
         {
             // The admission's outcome is unknown (its silo died or did not answer in time), and reservations are
             // durable: release whatever it may have reserved, so a call that never went upstream cannot expire into
-            // a charge. The settler retries in the background; the client gets its error now.
-            _ = settler.SettleAsync(caller.AccountId, callId, new UsageRecord(model.Id, "", TokenUsage.None, Usd.Zero, Estimated: false));
-            throw;
+            // a charge. The settler retries in the background (a stopping edge waits for it); the client gets its
+            // error now.
+            drain.Track(settler.SettleAsync(caller.AccountId, callId, new UsageRecord(model.Id, "", TokenUsage.None, Usd.Zero, Estimated: false)));
+            if (!ServiceUnavailable.IsClusterUnavailable(ex))
+            {
+                throw;
+            }
+            LogClusterUnavailable(logger, ex, callId);
+            await UnavailableAsync("cluster_unavailable", ServiceUnavailable.ClusterUnavailableMessage);
+            return;
         }
         if (!admission.Admitted)
         {
@@ -142,6 +170,14 @@ public sealed class CallRelay(
             Log.CallRefused(logger, callId, refusal.Reason);
             return ErrorBodies.WriteAsync(context, refusal, dialect, callId);
         }
+
+        Task UnavailableAsync(string reason, string message)
+        {
+            activity?.SetTag("relay.refusal", reason);
+            metrics.RecordRefusal(reason);
+            Log.CallRefused(logger, callId, reason);
+            return ServiceUnavailable.WriteAsync(context, dialect, message, callId);
+        }
     }
 
     /// <summary>Sends the admitted call upstream and relays the answer; returns what to settle.</summary>
@@ -149,13 +185,21 @@ public sealed class CallRelay(
         HttpContext context, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts, CatalogModel model, long started)
     {
         var clientGone = context.RequestAborted;
+        // The answer ends early when the client leaves, or when the edge has stopped and its drain time is over.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(clientGone, drain.DrainOver);
+        var ended = ending.Token;
         var call = new UpstreamCall(callId, protocol, body, facts, model, context.Request.QueryString.Value, context.Request.Headers);
-        var outcome = await upstream.SendAsync(call, clientGone);
+        var outcome = await upstream.SendAsync(call, ended);
         var nothing = new UsageRecord(model.Id, "", TokenUsage.None, Usd.Zero, Estimated: false);
         if (outcome.Exchange is not { } exchange)
         {
             switch (outcome.Failure)
             {
+                case UpstreamFailure.ClientGone when drain.DrainOver.IsCancellationRequested && !clientGone.IsCancellationRequested:
+                    LogCutByDrain(logger, callId);
+                    metrics.RecordRefusal("edge_stopping");
+                    await ServiceUnavailable.WriteAsync(context, dialect, "This Relay edge restarted before the upstream answered; you were not charged. Try again.", callId);
+                    break;
                 case UpstreamFailure.ClientGone:
                     Log.ClientGone(logger, callId);
                     break;
@@ -220,7 +264,7 @@ public sealed class CallRelay(
                         first = false;
                         metrics.RecordTimeToFirstToken(model.Id, time.GetElapsedTime(started));
                     }
-                    var flushed = await writer.FlushAsync(clientGone);
+                    var flushed = await writer.FlushAsync(ended);
                     if (flushed.IsCanceled || flushed.IsCompleted)
                     {
                         gone = true;
@@ -230,14 +274,14 @@ public sealed class CallRelay(
                 if (!gone)
                 {
                     meter?.Complete(writer);
-                    await writer.FlushAsync(clientGone);
+                    await writer.FlushAsync(ended);
                 }
             }
-            catch (OperationCanceledException) when (clientGone.IsCancellationRequested)
+            catch (OperationCanceledException) when (ended.IsCancellationRequested)
             {
                 gone = true;
             }
-            catch (IOException) when (clientGone.IsCancellationRequested)
+            catch (IOException) when (ended.IsCancellationRequested)
             {
                 gone = true;
             }
@@ -251,6 +295,15 @@ public sealed class CallRelay(
             finally
             {
                 ArrayPool<byte>.Shared.Return(chunk);
+            }
+
+            if (gone && drain.DrainOver.IsCancellationRequested && !clientGone.IsCancellationRequested)
+            {
+                // The drain time ran out with the answer still coming: the client is there, and must not take a part
+                // for the whole, so the answer is cut as an upstream cut it.
+                gone = false;
+                cut = true;
+                LogCutByDrain(logger, callId);
             }
 
             if (gone)
@@ -318,6 +371,12 @@ public sealed class CallRelay(
             ArrayPool<byte>.Shared.Return(chunk);
         }
     }
+
+    [LoggerMessage(105, LogLevel.Warning, "Call {CallId}: the cluster did not answer; refused with 503")]
+    private static partial void LogClusterUnavailable(ILogger logger, Exception exception, string callId);
+
+    [LoggerMessage(106, LogLevel.Warning, "Call {CallId}: cut at the end of the edge's drain time")]
+    private static partial void LogCutByDrain(ILogger logger, string callId);
 
     private static void CopyResponseHeaders(HttpResponse to, HttpResponseMessage from)
     {

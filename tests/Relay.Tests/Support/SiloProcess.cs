@@ -69,6 +69,24 @@ public sealed class SiloProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>The exit code, once the process has exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>
+    /// SIGTERM, as an orchestrator stops a container: the silo shuts down gracefully (hands its grains over,
+    /// leaves the membership) and exits. Completes when the process has exited.
+    /// </summary>
+    public async Task TerminateAsync(TimeSpan within)
+    {
+        using (var signal = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])
+            ?? throw new InvalidOperationException("kill did not start"))
+        {
+            await signal.WaitForExitAsync();
+        }
+        using var deadline = new CancellationTokenSource(within);
+        await _process.WaitForExitAsync(deadline.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
