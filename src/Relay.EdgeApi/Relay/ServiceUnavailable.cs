@@ -27,8 +27,10 @@ public static class ServiceUnavailable
     };
 
     /// <summary>
-    /// Answers 503 for a <c>/v1</c> request that failed because the cluster did not answer before anything was
-    /// written (the model list and token counting look up the key too; relayed calls handle it themselves).
+    /// Answers 503 for any request that failed because the cluster did not answer before anything was written:
+    /// the model list and token counting look up the key, the user and admin APIs read accounts (relayed calls
+    /// handle it themselves). Anthropic's shape for Anthropic's endpoints and clients, OpenAI's for the rest,
+    /// which is also the user and admin APIs' own error shape.
     /// </summary>
     public static IApplicationBuilder UseClusterUnavailableAnswers(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
@@ -36,7 +38,7 @@ public static class ServiceUnavailable
         {
             await next(context);
         }
-        catch (Exception ex) when (IsClusterUnavailable(ex) && !context.Response.HasStarted && context.Request.Path.StartsWithSegments("/v1"))
+        catch (Exception ex) when (IsClusterUnavailable(ex) && !context.Response.HasStarted)
         {
             var request = context.Request;
             var anthropic = request.Path.StartsWithSegments("/v1/messages")

@@ -114,6 +114,8 @@ public sealed class ShutdownTests(EdgeHarness harness)
         using var modelsRequest = new HttpRequestMessage(HttpMethod.Get, "v1/models");
         modelsRequest.Headers.Add("x-api-key", anthropicKey);
         using var models = await edge.Http.SendAsync(modelsRequest);
+        using var adminRequest = EdgeHarness.Admin(HttpMethod.Get, $"admin/accounts/{anthropicAccount}");
+        using var admin = await edge.Http.SendAsync(adminRequest);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, anthropic.StatusCode);
         Assert.NotNull(anthropic.Headers.RetryAfter?.Delta);
@@ -134,6 +136,11 @@ public sealed class ShutdownTests(EdgeHarness harness)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, models.StatusCode);
         Assert.NotNull(models.Headers.RetryAfter?.Delta);
         Assert.Equal("overloaded_error", JsonNode.Parse(await models.Content.ReadAsStringAsync())!["error"]!["type"]!.GetValue<string>());
+
+        // So do the admin and user APIs, in their own (OpenAI's) error shape.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, admin.StatusCode);
+        Assert.NotNull(admin.Headers.RetryAfter?.Delta);
+        Assert.Equal("service_unavailable", JsonNode.Parse(await admin.Content.ReadAsStringAsync())!["error"]!["code"]!.GetValue<string>());
 
         // The accounts as the next silo finds them in storage: only the credits and the call made before.
         await using var next = await TestSilo.StartAsync();
