@@ -27,6 +27,10 @@ public static class EdgeHostingExtensions
     {
         builder.Services.AddHealthChecks();
         builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section);
+        // The upstream pool sends no trace headers (UpstreamHttp), but the HttpClient instrumentation injects
+        // traceparent and the client's baggage itself unless the propagator is plain W3C trace context. Incoming
+        // requests are still read by ASP.NET Core's own propagator, and grain calls by Orleans'.
+        Sdk.SetDefaultTextMapPropagator(new OpenTelemetry.Context.Propagation.TraceContextPropagator());
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("relay-edge"))
             .WithTracing(tracing => tracing
@@ -43,7 +47,8 @@ public static class EdgeHostingExtensions
                 .AddMeter("Microsoft.Orleans")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddPrometheusExporter());
+                // No cached scrape: each scrape sees the values of that moment, and scrapers are few.
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             otel.UseOtlpExporter();

@@ -68,7 +68,9 @@ public static class RelaySiloExtensions
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
             .WithTracing(t => t.AddSource(Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName, Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName, "Relay.*"))
-            .WithMetrics(m => m.AddMeter("Microsoft.Orleans", AccountMetrics.MeterName).AddRuntimeInstrumentation().AddPrometheusExporter());
+            .WithMetrics(m => m.AddMeter("Microsoft.Orleans", AccountMetrics.MeterName).AddRuntimeInstrumentation()
+                // No cached scrape: each scrape sees the values of that moment, and scrapers are few.
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             otel.UseOtlpExporter();
