@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
+using Orleans.Concurrency;
 using Relay.Invites;
 using Relay.Ledger;
 using Relay.Money;
@@ -10,11 +11,18 @@ namespace Relay.Accounts;
 
 /// <summary>
 /// The single writer of one account's money. The balance lives in the ledger table: every posting is one
-/// row carrying its sequence number and the balance after it, inserted before the caller hears "booked".
+/// row carrying its sequence number and the balance after it, committed before the caller hears "booked".
 /// On activation the grain reads the newest row, so after a crash at any point its balance agrees with its
-/// ledger. Reservations of calls in flight are written with the grain's state at admission, so a crash
+/// ledger. Reservations of calls in flight are committed at admission in their own table, so a crash
 /// forgets none of them: each is settled, or expires into its charge (docs/accounts.md).
 /// </summary>
+/// <remarks>
+/// Admissions and settlements interleave: each decides in memory, in one uninterrupted step, then waits for
+/// the <see cref="AccountJournal"/> to commit it, so the calls of a busy account share commits. Everything
+/// else (opening, postings, transfers, keys, devices, the account's stored state) runs one at a time under
+/// <see cref="SeriallyAsync"/>, as it would in a grain that does not interleave.
+/// </remarks>
+[Reentrant]
 internal sealed partial class AccountGrain(
     [PersistentState("account", RelayStorage.Name)] IPersistentState<AccountState> state,
     LedgerStore ledger,
@@ -31,9 +39,8 @@ internal sealed partial class AccountGrain(
 
     private readonly Dictionary<string, Reservation> _reservations = [];
     private readonly AccountOptions _rules = options.Value;
-    private Usd _balance;
-    private long _sequence;
-    private bool _headKnown;
+    private Task _serialTail = Task.CompletedTask;
+    private AccountJournal _journal = null!;
     private Usd _reserved;
     private IGrainTimer? _expiryTimer;
     private IGrainTimer? _transferTimer;
@@ -42,9 +49,13 @@ internal sealed partial class AccountGrain(
 
     private bool Opened => state.State.OpenedAt is not null;
 
+    /// <summary>What admission may still spend: the balance less pending debits and open reservations.</summary>
+    private Usd Available => _journal.Balance - _journal.PendingDebits - _reserved;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await LoadHeadAsync(cancellationToken);
+        _journal = new AccountJournal(Id, ledger, clock, metrics);
+        await _journal.LoadHeadAsync(cancellationToken);
         await RestoreReservationsAsync(cancellationToken);
         // Work a crash may have interrupted: transfers debited but not confirmed, a referral not yet paid.
         if (state.State.PendingTransfers.Count > 0)
@@ -57,9 +68,14 @@ internal sealed partial class AccountGrain(
         }
     }
 
-    public async Task<AccountView> OpenAsync(string email)
+    public Task<AccountView> OpenAsync(string email)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        return SeriallyAsync(() => OpenOnceAsync(email));
+    }
+
+    private async Task<AccountView> OpenOnceAsync(string email)
+    {
         if (!Opened)
         {
             state.State.Email = email.Trim();
@@ -70,9 +86,14 @@ internal sealed partial class AccountGrain(
         return View(clock.GetUtcNow());
     }
 
-    public async Task<AccountView> SignUpAsync(string email, string? inviteCode)
+    public Task<AccountView> SignUpAsync(string email, string? inviteCode)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        return SeriallyAsync(() => SignUpOnceAsync(email, inviteCode));
+    }
+
+    private async Task<AccountView> SignUpOnceAsync(string email, string? inviteCode)
+    {
         if (!Opened)
         {
             string? inviter = null;
@@ -85,33 +106,38 @@ internal sealed partial class AccountGrain(
                 }
             }
             state.State.InvitedBy = inviter;
-            await OpenAsync(email);
+            await OpenOnceAsync(email);
         }
 
         // Bonuses are booked under fixed entry ids, so signing up again (a retry) books nothing twice.
         if (Usd.FromDecimal(_rules.SignUpBonusUsd) is { IsPositive: true } bonus)
         {
-            await BookAsync("signup-bonus", LedgerEntryKind.SignUpBonus, bonus, "sign-up bonus", usage: null);
+            await _journal.BookAsync("signup-bonus", LedgerEntryKind.SignUpBonus, bonus, "sign-up bonus", usage: null);
         }
         if (state.State.InvitedBy is { } invitedBy && Usd.FromDecimal(_rules.InviteBonusUsd) is { IsPositive: true } inviteBonus)
         {
-            await BookAsync("invite-bonus", LedgerEntryKind.InviteBonus, inviteBonus, $"invited by {invitedBy}", usage: null);
+            await _journal.BookAsync("invite-bonus", LedgerEntryKind.InviteBonus, inviteBonus, $"invited by {invitedBy}", usage: null);
         }
         return View(clock.GetUtcNow());
     }
 
     public Task<AccountView> GetAsync() => Task.FromResult(View(clock.GetUtcNow()));
 
-    public async Task<PostingResult> PostAsync(LedgerPosting posting)
+    public Task<PostingResult> PostAsync(LedgerPosting posting)
     {
         ArgumentNullException.ThrowIfNull(posting);
         var delta = DeltaOf(posting);
+        return SeriallyAsync(() => PostOnceAsync(posting, delta));
+    }
+
+    private async Task<PostingResult> PostOnceAsync(LedgerPosting posting, Usd delta)
+    {
         if (!Opened)
         {
             return new PostingResult(PostingOutcome.UnknownAccount, null, Usd.Zero);
         }
 
-        var result = await BookAsync(posting.EntryId, posting.Kind, delta, posting.Reference, usage: null);
+        var result = await _journal.BookAsync(posting.EntryId, posting.Kind, delta, posting.Reference, usage: null);
         if (posting.Kind == LedgerEntryKind.TopUp && state.State.InvitedBy is not null && !state.State.ReferralRewardPaid)
         {
             await PayReferralAsync();
@@ -119,7 +145,7 @@ internal sealed partial class AccountGrain(
         return result;
     }
 
-    public async Task<TransferResult> TransferAsync(TransferRequest request)
+    public Task<TransferResult> TransferAsync(TransferRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.TransferId);
@@ -128,13 +154,18 @@ internal sealed partial class AccountGrain(
         {
             throw new ArgumentOutOfRangeException(nameof(request), "A transfer amount must be positive.");
         }
+        return SeriallyAsync(() => TransferOnceAsync(request));
+    }
+
+    private async Task<TransferResult> TransferOnceAsync(TransferRequest request)
+    {
         if (!Opened)
         {
             return new TransferResult(TransferOutcome.UnknownAccount, null, Usd.Zero);
         }
         if (request.ToAccountId == Id)
         {
-            return new TransferResult(TransferOutcome.ToSelf, null, _balance);
+            return new TransferResult(TransferOutcome.ToSelf, null, _journal.Balance);
         }
 
         var entryId = TransferEntryPrefix + request.TransferId;
@@ -143,22 +174,22 @@ internal sealed partial class AccountGrain(
         {
             // A retry: the debit is booked; make sure the credit is on its way.
             ResendPendingTransfers();
-            return new TransferResult(TransferOutcome.Sent, booked, _balance);
+            return new TransferResult(TransferOutcome.Sent, booked, _journal.Balance);
         }
 
         var recipient = await GrainFactory.GetGrain<IAccountGrain>(request.ToAccountId).GetAsync();
         if (recipient.CreatedAt is null)
         {
-            return new TransferResult(TransferOutcome.UnknownRecipient, null, _balance);
+            return new TransferResult(TransferOutcome.UnknownRecipient, null, _journal.Balance);
         }
         await ExpireReservationsAsync(clock.GetUtcNow());
         if (state.State.Disabled)
         {
-            return new TransferResult(TransferOutcome.AccountDisabled, null, _balance);
+            return new TransferResult(TransferOutcome.AccountDisabled, null, _journal.Balance);
         }
-        if (_balance - _reserved < request.Amount)
+        if (Available < request.Amount)
         {
-            return new TransferResult(TransferOutcome.InsufficientBalance, null, _balance);
+            return new TransferResult(TransferOutcome.InsufficientBalance, null, _journal.Balance);
         }
 
         // The intent is durable before the money moves, so a crash after the debit is resumed, not lost.
@@ -169,13 +200,20 @@ internal sealed partial class AccountGrain(
             Note = request.Note,
         };
         await state.WriteStateAsync();
-        var debit = await BookAsync(entryId, LedgerEntryKind.TransferOut, -request.Amount, $"to {request.ToAccountId}: {request.Note}", usage: null);
+        if (Available < request.Amount)
+        {
+            // Calls settled meanwhile spent what the transfer was to take: nothing has moved yet.
+            state.State.PendingTransfers.Remove(request.TransferId);
+            await state.WriteStateAsync();
+            return new TransferResult(TransferOutcome.InsufficientBalance, null, _journal.Balance);
+        }
+        var debit = await _journal.BookAsync(entryId, LedgerEntryKind.TransferOut, -request.Amount, $"to {request.ToAccountId}: {request.Note}", usage: null);
         if (_rules.CrashAfterTransferDebit)
         {
             Environment.FailFast("Relay:Accounts:CrashAfterTransferDebit is set (chaos testing)");
         }
         ResendPendingTransfers();
-        return new TransferResult(TransferOutcome.Sent, debit.Entry, _balance);
+        return new TransferResult(TransferOutcome.Sent, debit.Entry, _journal.Balance);
     }
 
     public async Task ReceiveTransferAsync(TransferCredit credit)
@@ -185,18 +223,19 @@ internal sealed partial class AccountGrain(
         {
             return;
         }
-        await BookAsync($"{TransferEntryPrefix}{credit.FromAccountId}:{credit.TransferId}", LedgerEntryKind.TransferIn, credit.Amount,
+        await _journal.BookAsync($"{TransferEntryPrefix}{credit.FromAccountId}:{credit.TransferId}", LedgerEntryKind.TransferIn, credit.Amount,
             $"from {credit.FromAccountId}: {credit.Note}", usage: null);
         _ = GrainFactory.GetGrain<IAccountGrain>(credit.FromAccountId).ConfirmTransferAsync(credit.TransferId);
     }
 
-    public async Task ConfirmTransferAsync(string transferId)
+    public Task ConfirmTransferAsync(string transferId) => SeriallyAsync(async () =>
     {
         if (state.State.PendingTransfers.Remove(transferId))
         {
             await state.WriteStateAsync();
         }
-    }
+        return true;
+    });
 
     public async Task<Admission> AdmitAsync(AdmissionRequest request)
     {
@@ -217,9 +256,11 @@ internal sealed partial class AccountGrain(
         }
 
         await ExpireReservationsAsync(now);
+        // From here to the reservation nothing awaits: the checks and the reservation are one step, which no
+        // other admission or settlement interleaves.
         if (_reservations.ContainsKey(request.CallId))
         {
-            return new Admission(AdmissionOutcome.Admitted, _balance - _reserved, ActiveDevices(now));
+            return new Admission(AdmissionOutcome.Admitted, Available, ActiveDevices(now));
         }
 
         ForgetIdleDevices(now);
@@ -228,26 +269,38 @@ internal sealed partial class AccountGrain(
         {
             LogDeviceRefused(Id, request.Device, active.Count);
             metrics.Refused(AdmissionOutcome.DeviceLimit);
-            return new Admission(AdmissionOutcome.DeviceLimit, _balance - _reserved, active);
+            return new Admission(AdmissionOutcome.DeviceLimit, Available, active);
         }
 
         // Admitted while anything is available: the reservation may take the available balance below zero,
         // and then nothing more is admitted. This is the overdraft bound (docs/accounts.md).
-        if (_balance - _reserved <= Usd.Zero)
+        if (Available <= Usd.Zero)
         {
             metrics.Refused(AdmissionOutcome.InsufficientBalance);
-            return new Admission(AdmissionOutcome.InsufficientBalance, _balance - _reserved, active);
+            return new Admission(AdmissionOutcome.InsufficientBalance, Available, active);
         }
 
-        _reservations[request.CallId] = new Reservation(request.Estimate, request.Device, now);
-        _reserved += request.Estimate;
+        var reservation = new Reservation(request.Estimate, request.Device, now);
+        _reservations[request.CallId] = reservation;
+        _reserved += reservation.Amount;
         metrics.ReservationOpened();
-        TouchDevice(request.Device, now);
-        // Durable before the call goes upstream: a silo crash cannot forget a call in flight, whose edge may
-        // die too and never settle it; the reservation then expires into its charge on the new activation.
-        await WriteReservationsAsync();
+        if (TouchDevice(request.Device, now))
+        {
+            _ = PersistDevicesAsync();
+        }
+        try
+        {
+            // Durable before the call goes upstream: a silo crash cannot forget a call in flight, whose edge
+            // may die too and never settle it; the reservation then expires into its charge on reactivation.
+            await _journal.OpenReservationAsync(new StoredReservation(request.CallId, reservation.Amount, reservation.Device, reservation.OpenedAt));
+        }
+        catch
+        {
+            CloseReservation(request.CallId);
+            throw;
+        }
         EnsureExpiryTimer();
-        return new Admission(AdmissionOutcome.Admitted, _balance - _reserved, ActiveDevices(now));
+        return new Admission(AdmissionOutcome.Admitted, Available, ActiveDevices(now));
     }
 
     public async Task<PostingResult> SettleAsync(Settlement settlement)
@@ -260,28 +313,28 @@ internal sealed partial class AccountGrain(
             return new PostingResult(PostingOutcome.UnknownAccount, null, Usd.Zero);
         }
 
-        var now = clock.GetUtcNow();
-        var result = settlement.Usage.Cost.IsPositive
-            ? await BookAsync(CallEntryPrefix + settlement.CallId, LedgerEntryKind.UsageCharge, -settlement.Usage.Cost,
-                $"{settlement.Usage.Model} via {settlement.Usage.Channel}", settlement.Usage)
-            : new PostingResult(PostingOutcome.Released, null, _balance);
-
-        if (_reservations.Remove(settlement.CallId, out var reservation))
+        // The reservation closes now, in memory, so no other step sees it; it comes back if the commit fails.
+        var reservation = CloseReservation(settlement.CallId);
+        if (reservation is { } closed && state.State.Devices.TryGetValue(closed.Device, out var device))
         {
-            _reserved -= reservation.Amount;
-            metrics.ReservationClosed();
-            if (state.State.Devices.TryGetValue(reservation.Device, out var device))
-            {
-                device.LastActive = now;
-            }
-            if (result.Outcome == PostingOutcome.Released)
-            {
-                // No ledger entry marks this call settled, so the stored reservation must go now, or a
-                // reactivation would bring it back and expire it into a charge for a call that cost nothing.
-                await WriteReservationsAsync();
-            }
+            device.LastActive = clock.GetUtcNow();
         }
-        return result;
+        try
+        {
+            // The charge and the end of the stored reservation commit together.
+            return settlement.Usage.Cost.IsPositive
+                ? await _journal.BookAsync(CallEntryPrefix + settlement.CallId, LedgerEntryKind.UsageCharge, -settlement.Usage.Cost,
+                    $"{settlement.Usage.Model} via {settlement.Usage.Channel}", settlement.Usage, closesReservation: settlement.CallId)
+                : await _journal.CloseReservationAsync(settlement.CallId);
+        }
+        catch
+        {
+            if (reservation is { } unsettled)
+            {
+                Reopen(settlement.CallId, unsettled);
+            }
+            throw;
+        }
     }
 
     public Task<IReadOnlyList<LedgerEntry>> GetLedgerAsync(long? beforeSequence, int limit) =>
@@ -292,9 +345,14 @@ internal sealed partial class AccountGrain(
     public Task<IReadOnlyList<DailyUsage>> GetDailyUsageAsync(DateTimeOffset since, DateTimeOffset until) =>
         ledger.ReadDailyUsageAsync(Id, since, until);
 
-    public async Task<bool> AddKeyAsync(AccountKey key)
+    public Task<bool> AddKeyAsync(AccountKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
+        return SeriallyAsync(() => AddKeyOnceAsync(key));
+    }
+
+    private async Task<bool> AddKeyOnceAsync(AccountKey key)
+    {
         if (state.State.Keys.ContainsKey(key.KeyId))
         {
             return true;
@@ -311,7 +369,7 @@ internal sealed partial class AccountGrain(
     public Task<IReadOnlyList<AccountKey>> ListKeysAsync() =>
         Task.FromResult<IReadOnlyList<AccountKey>>(state.State.Keys.Values.OrderByDescending(k => k.CreatedAt).ToList());
 
-    public async Task<bool> RevokeDeviceAsync(string device)
+    public Task<bool> RevokeDeviceAsync(string device) => SeriallyAsync(async () =>
     {
         if (!state.State.Devices.Remove(device))
         {
@@ -319,16 +377,17 @@ internal sealed partial class AccountGrain(
         }
         await state.WriteStateAsync();
         return true;
-    }
+    });
 
-    public async Task SetDisabledAsync(bool disabled)
+    public Task SetDisabledAsync(bool disabled) => SeriallyAsync(async () =>
     {
         if (state.State.Disabled != disabled)
         {
             state.State.Disabled = disabled;
             await state.WriteStateAsync();
         }
-    }
+        return disabled;
+    });
 
     /// <summary>
     /// Sends the credit of every unconfirmed transfer whose debit is booked (one-way; the recipient books it
@@ -343,12 +402,12 @@ internal sealed partial class AccountGrain(
         }
         if (_transferTimer is null && state.State.PendingTransfers.Count > 0)
         {
-            _transferTimer = this.RegisterGrainTimer(ResendOrForgetAsync,
+            _transferTimer = this.RegisterGrainTimer(() => SeriallyAsync(ResendOrForgetAsync),
                 new GrainTimerCreationOptions(_rules.TransferResendPeriod, _rules.TransferResendPeriod) { KeepAlive = true });
         }
     }
 
-    private async Task ResendOrForgetAsync()
+    private async Task<bool> ResendOrForgetAsync()
     {
         // An intent whose debit never got booked (a crash between the two writes) moved no money: forget it.
         foreach (var transferId in state.State.PendingTransfers.Keys.ToList())
@@ -363,9 +422,10 @@ internal sealed partial class AccountGrain(
         {
             _transferTimer?.Dispose();
             _transferTimer = null;
-            return;
+            return false;
         }
         ResendPendingTransfers();
+        return true;
     }
 
     /// <summary>Credits the inviter its share of this account's first top-up, once.</summary>
@@ -431,49 +491,28 @@ internal sealed partial class AccountGrain(
         };
     }
 
-    /// <summary>
-    /// Books one entry: inserts the row (durable when this returns), then moves the balance in memory.
-    /// If the insert's outcome is unknown (an exception), the head is read again before the next posting,
-    /// and the caller's retry with the same entry id finds the row if it was written.
-    /// </summary>
-    private async Task<PostingResult> BookAsync(string entryId, LedgerEntryKind kind, Usd delta, string reference, UsageRecord? usage)
+    /// <summary>Runs one step of the account's non-money work at a time, as a non-interleaving grain would.</summary>
+    private async Task<T> SeriallyAsync<T>(Func<Task<T>> work)
     {
-        if (!_headKnown)
-        {
-            await LoadHeadAsync(CancellationToken.None);
-        }
-
-        var entry = new LedgerEntry(_sequence + 1, entryId, kind, delta, _balance + delta, clock.GetUtcNow(), reference, usage);
-        bool inserted;
+        // A queue of turns: each step waits for the one before it (they run on the grain's one scheduler).
+        var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var before = _serialTail;
+        _serialTail = turn.Task;
         try
         {
-            inserted = await ledger.TryAppendAsync(Id, entry);
+            await before;
+            return await work();
         }
-        catch
+        finally
         {
-            _headKnown = false;
-            throw;
+            turn.SetResult();
         }
-
-        if (!inserted)
-        {
-            var first = await ledger.FindAsync(Id, entryId)
-                ?? throw new InvalidOperationException($"Entry {entryId} conflicted but cannot be found.");
-            return new PostingResult(PostingOutcome.AlreadyBooked, first, _balance);
-        }
-
-        _sequence = entry.Sequence;
-        _balance = entry.BalanceAfter;
-        metrics.Booked(kind, delta);
-        return new PostingResult(PostingOutcome.Booked, entry, _balance);
     }
 
-    private async Task LoadHeadAsync(CancellationToken cancellation)
-    {
-        (_sequence, _balance) = await ledger.HeadAsync(Id, cancellation);
-        _headKnown = true;
-    }
-
+    /// <summary>
+    /// Charges every reservation older than the timeout, under its call's entry id: a settlement arriving
+    /// later finds the call booked and charges nothing more.
+    /// </summary>
     private async Task ExpireReservationsAsync(DateTimeOffset now)
     {
         if (_reservations.Count == 0)
@@ -481,17 +520,57 @@ internal sealed partial class AccountGrain(
             return;
         }
         var expired = _reservations.Where(r => now - r.Value.OpenedAt >= _rules.ReservationTimeout).ToList();
+        if (expired.Count == 0)
+        {
+            return;
+        }
+        var charges = expired.Select(r =>
+        {
+            CloseReservation(r.Key);
+            return r.Value.Amount.IsPositive
+                ? _journal.BookAsync(CallEntryPrefix + r.Key, LedgerEntryKind.ReservationExpiry, -r.Value.Amount,
+                    $"call {r.Key} was not settled within {_rules.ReservationTimeout}", usage: null, closesReservation: r.Key)
+                : _journal.CloseReservationAsync(r.Key);
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(charges);
+        }
+        catch
+        {
+            // Those not committed stay open, to expire on the next look.
+            foreach (var ((callId, reservation), charge) in expired.Zip(charges).Where(c => !c.Second.IsCompletedSuccessfully))
+            {
+                Reopen(callId, reservation);
+            }
+            throw;
+        }
         foreach (var (callId, reservation) in expired)
         {
-            if (reservation.Amount.IsPositive)
-            {
-                await BookAsync(CallEntryPrefix + callId, LedgerEntryKind.ReservationExpiry, -reservation.Amount,
-                    $"call {callId} was not settled within {_rules.ReservationTimeout}", usage: null);
-            }
-            _reservations.Remove(callId);
-            _reserved -= reservation.Amount;
-            metrics.ReservationClosed();
             LogReservationExpired(Id, callId, reservation.Amount.ToString());
+        }
+    }
+
+    /// <summary>Takes a call's reservation out of the open ones; returns it, or null if it was not open.</summary>
+    private Reservation? CloseReservation(string callId)
+    {
+        if (!_reservations.Remove(callId, out var reservation))
+        {
+            return null;
+        }
+        _reserved -= reservation.Amount;
+        metrics.ReservationClosed();
+        return reservation;
+    }
+
+    /// <summary>Puts back a reservation whose closing did not commit.</summary>
+    private void Reopen(string callId, Reservation reservation)
+    {
+        if (_reservations.TryAdd(callId, reservation))
+        {
+            _reserved += reservation.Amount;
+            metrics.ReservationOpened();
+            EnsureExpiryTimer();
         }
     }
 
@@ -524,8 +603,8 @@ internal sealed partial class AccountGrain(
     }
 
     /// <summary>
-    /// Drops idle devices from memory; the admission's state write persists it (a refused admission does not,
-    /// which is harmless: an idle device is idle again on the next look).
+    /// Drops idle devices from memory; the next write of the account's state persists it (until then an idle
+    /// device is simply idle again on the next look).
     /// </summary>
     private void ForgetIdleDevices(DateTimeOffset now)
     {
@@ -536,38 +615,62 @@ internal sealed partial class AccountGrain(
         }
     }
 
-    /// <summary>Marks a device active (persisted with the admission's reservation).</summary>
-    private void TouchDevice(string device, DateTimeOffset now)
+    /// <summary>Marks a device active; true when the device is new to the account.</summary>
+    private bool TouchDevice(string device, DateTimeOffset now)
     {
         if (state.State.Devices.TryGetValue(device, out var session))
         {
             session.LastActive = now;
-            return;
+            return false;
         }
         state.State.Devices[device] = new DeviceSession { FirstSeen = now, LastActive = now };
+        return true;
     }
 
-    /// <summary>Writes the open reservations (and the devices' activity) with the account's state.</summary>
-    private async Task WriteReservationsAsync()
+    /// <summary>
+    /// Writes the account's state for a device first seen, off the admission's path. A device's activity is
+    /// otherwise persisted with the next state write; while it has a call in flight, its reservation carries it.
+    /// </summary>
+    private async Task PersistDevicesAsync()
     {
-        state.State.Reservations = _reservations.ToDictionary(
-            r => r.Key,
-            r => new OpenReservation { AmountNanos = r.Value.Amount.Nanos, Device = r.Value.Device, OpenedAt = r.Value.OpenedAt });
-        await state.WriteStateAsync();
+        try
+        {
+            await SeriallyAsync(async () =>
+            {
+                await state.WriteStateAsync();
+                return true;
+            });
+        }
+        catch (Exception e)
+        {
+            LogDevicesNotPersisted(e, Id);
+        }
     }
 
     /// <summary>Brings back the reservations of calls still in flight when the last activation ended.</summary>
     private async Task RestoreReservationsAsync(CancellationToken cancellation)
     {
-        foreach (var (callId, stored) in state.State.Reservations)
+        var stored = await ledger.ReadReservationsAsync(Id, cancellation);
+        if (stored.Count == 0)
         {
-            if (await ledger.FindAsync(Id, CallEntryPrefix + callId, cancellation) is not null)
+            return;
+        }
+        // A call settled or expired has its entry; its row is left from a commit that closed nothing.
+        var booked = await ledger.FindManyAsync(Id, stored.Select(r => CallEntryPrefix + r.CallId), cancellation);
+        foreach (var reservation in stored)
+        {
+            if (booked.ContainsKey(CallEntryPrefix + reservation.CallId))
             {
+                _ = _journal.CloseReservationAsync(reservation.CallId);
                 continue;
             }
-            _reservations[callId] = new Reservation(new Usd(stored.AmountNanos), stored.Device, stored.OpenedAt);
-            _reserved += new Usd(stored.AmountNanos);
+            _reservations[reservation.CallId] = new Reservation(reservation.Amount, reservation.Device, reservation.OpenedAt);
+            _reserved += reservation.Amount;
             metrics.ReservationOpened();
+            if (!state.State.Devices.ContainsKey(reservation.Device))
+            {
+                state.State.Devices[reservation.Device] = new DeviceSession { FirstSeen = reservation.OpenedAt, LastActive = reservation.OpenedAt };
+            }
         }
         if (_reservations.Count > 0)
         {
@@ -576,8 +679,8 @@ internal sealed partial class AccountGrain(
     }
 
     private AccountView View(DateTimeOffset now) => new(
-        Id, state.State.Email, _balance, _reserved, _reservations.Count, state.State.Disabled,
-        ActiveDevices(now), _sequence, state.State.OpenedAt,
+        Id, state.State.Email, _journal.Balance, _reserved, _reservations.Count, state.State.Disabled,
+        ActiveDevices(now), _journal.Sequence, state.State.OpenedAt,
         state.State.InviteCode, state.State.InvitedBy, state.State.ReferralRewardPaid);
 
     private readonly record struct Reservation(Usd Amount, string Device, DateTimeOffset OpenedAt);
@@ -587,4 +690,7 @@ internal sealed partial class AccountGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId} charged the reservation of unsettled call {CallId}: {Amount} USD")]
     private partial void LogReservationExpired(string accountId, string callId, string amount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId} could not persist a new device; it is persisted with the next state write")]
+    private partial void LogDevicesNotPersisted(Exception exception, string accountId);
 }

@@ -10,6 +10,7 @@ public sealed class AccountMetrics
     private readonly Counter<long> _bookedNanos;
     private readonly Counter<long> _refusals;
     private readonly UpDownCounter<long> _openReservations;
+    private readonly Histogram<int> _commitSize;
 
     public AccountMetrics(IMeterFactory meters)
     {
@@ -17,6 +18,8 @@ public sealed class AccountMetrics
         _bookedNanos = meter.CreateCounter<long>("relay.ledger.booked", "nUSD", "Money booked in the ledger, by entry kind (absolute amounts).");
         _refusals = meter.CreateCounter<long>("relay.admission.refusals", "{call}", "Calls refused admission, by reason.");
         _openReservations = meter.CreateUpDownCounter<long>("relay.reservations.open", "{reservation}", "Reservations of calls in flight.");
+        _commitSize = meter.CreateHistogram<int>("relay.ledger.commit.size", "{operation}",
+            "Operations (entries booked, reservations opened or closed) committed together in one transaction of one account.");
     }
 
     public void Booked(LedgerEntryKind kind, Money.Usd delta) =>
@@ -28,4 +31,6 @@ public sealed class AccountMetrics
     public void ReservationOpened() => _openReservations.Add(1);
 
     public void ReservationClosed() => _openReservations.Add(-1);
+
+    public void Committed(int operations) => _commitSize.Record(operations);
 }

@@ -2,7 +2,8 @@ namespace Relay.Accounts;
 
 /// <summary>
 /// What an account grain persists through Orleans storage. Deliberately small and bounded: the balance
-/// is not here but in the ledger table (its newest row), so nothing grows with the calls settled.
+/// is not here but in the ledger table (its newest row), and the reservations of calls in flight are in the
+/// reservations table, so nothing here grows with the calls made.
 /// </summary>
 [GenerateSerializer, Alias("Relay.AccountState")]
 public sealed class AccountState
@@ -29,21 +30,6 @@ public sealed class AccountState
     /// <summary>The account's API keys by key id; bounded by <see cref="AccountOptions.MaxKeys"/>.</summary>
     [Id(8)] public Dictionary<string, AccountKey> Keys { get; set; } = [];
 
-    /// <summary>
-    /// The reservations open when the state was last written (at every admission). Bounded by the calls in
-    /// flight, not by the calls ever made. One settled since then is recognised by its ledger entry.
-    /// </summary>
-    [Id(9)] public Dictionary<string, OpenReservation> Reservations { get; set; } = [];
-}
-
-[GenerateSerializer, Alias("Relay.OpenReservation")]
-public sealed class OpenReservation
-{
-    [Id(0)] public long AmountNanos { get; set; }
-
-    [Id(1)] public string Device { get; set; } = "";
-
-    [Id(2)] public DateTimeOffset OpenedAt { get; set; }
 }
 
 [GenerateSerializer, Alias("Relay.PendingTransfer")]

@@ -14,35 +14,120 @@ public sealed class LedgerStore(NpgsqlDataSource db)
         "seq, entry_id, kind, delta_nanos, balance_after_nanos, at, reference, model, channel, input_tokens, output_tokens, " +
         "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, reasoning_tokens, cost_nanos, estimated, upstream_id";
 
-    /// <summary>Inserts the entry; returns false, inserting nothing, when the account already has its entry id.</summary>
-    public async Task<bool> TryAppendAsync(string accountId, LedgerEntry entry, CancellationToken cancellation = default)
+    /// <summary>
+    /// Commits one account's batch in one transaction and one round trip: the reservations opened, the
+    /// reservations closed and the ledger entries. Nothing of the batch is written if any of it fails.
+    /// Throws <see cref="DuplicateEntryException"/>, writing nothing, when an entry id is already booked.
+    /// </summary>
+    public async Task CommitAsync(string accountId, JournalBatch batch, CancellationToken cancellation = default)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellation);
+        await using var commands = new NpgsqlBatch(connection);
+        if (batch.Opened.Count > 0)
+        {
+            commands.BatchCommands.Add(OpenReservations(accountId, batch.Opened));
+        }
+        if (batch.Closed.Count > 0)
+        {
+            var close = new NpgsqlBatchCommand("delete from relay_reservations where account_id = $1 and call_id = any($2)");
+            close.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+            close.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Closed] });
+            commands.BatchCommands.Add(close);
+        }
+        if (batch.Entries.Count > 0)
+        {
+            commands.BatchCommands.Add(AppendEntries(accountId, batch.Entries));
+        }
+        if (commands.BatchCommands.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await commands.ExecuteNonQueryAsync(cancellation);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "relay_ledger_entry_once")
+        {
+            throw new DuplicateEntryException(accountId, e);
+        }
+    }
+
+    /// <summary>The entries an account booked under any of these entry ids, by entry id.</summary>
+    public async Task<Dictionary<string, LedgerEntry>> FindManyAsync(string accountId, IEnumerable<string> entryIds, CancellationToken cancellation = default)
+    {
+        await using var command = db.CreateCommand($"select {Columns} from relay_ledger where account_id = $1 and entry_id = any($2)");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. entryIds] });
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        var entries = new Dictionary<string, LedgerEntry>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellation))
+        {
+            var entry = Read(reader);
+            entries[entry.EntryId] = entry;
+        }
+        return entries;
+    }
+
+    /// <summary>The account's reservations still open when its last activation ended.</summary>
+    public async Task<IReadOnlyList<StoredReservation>> ReadReservationsAsync(string accountId, CancellationToken cancellation = default)
     {
         await using var command = db.CreateCommand(
-            $"insert into relay_ledger (account_id, {Columns}) values " +
-            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) " +
-            "on conflict (account_id, entry_id) do nothing");
-        var usage = entry.Usage;
-        command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = accountId });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.Sequence });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.EntryId });
-        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)entry.Kind });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.Delta.Nanos });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = entry.BalanceAfter.Nanos });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = entry.At.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.Reference });
-        command.Parameters.Add(Nullable(usage?.Model));
-        command.Parameters.Add(Nullable(usage?.Channel));
-        command.Parameters.Add(Nullable(usage?.Tokens.InputTokens));
-        command.Parameters.Add(Nullable(usage?.Tokens.OutputTokens));
-        command.Parameters.Add(Nullable(usage?.Tokens.CacheReadTokens));
-        command.Parameters.Add(Nullable(usage?.Tokens.CacheWrite5mTokens));
-        command.Parameters.Add(Nullable(usage?.Tokens.CacheWrite1hTokens));
-        command.Parameters.Add(Nullable(usage?.Tokens.ReasoningTokens));
-        command.Parameters.Add(Nullable(usage?.Cost.Nanos));
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)usage?.Estimated ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
-        command.Parameters.Add(Nullable(usage?.UpstreamId));
-        return await command.ExecuteNonQueryAsync(cancellation) == 1;
+            "select call_id, amount_nanos, device, opened_at from relay_reservations where account_id = $1 order by opened_at");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        var reservations = new List<StoredReservation>();
+        while (await reader.ReadAsync(cancellation))
+        {
+            reservations.Add(new StoredReservation(
+                reader.GetString(0), new Usd(reader.GetInt64(1)), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+        return reservations;
     }
+
+    private static NpgsqlBatchCommand OpenReservations(string accountId, IReadOnlyList<StoredReservation> opened)
+    {
+        var command = new NpgsqlBatchCommand(
+            "insert into relay_reservations (account_id, call_id, amount_nanos, device, opened_at) " +
+            "select $1, * from unnest($2::text[], $3::bigint[], $4::text[], $5::timestamptz[]) " +
+            "on conflict (account_id, call_id) do nothing");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. opened.Select(r => r.CallId)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. opened.Select(r => r.Amount.Nanos)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. opened.Select(r => r.Device)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. opened.Select(r => r.OpenedAt.ToUniversalTime())] });
+        return command;
+    }
+
+    private static NpgsqlBatchCommand AppendEntries(string accountId, IReadOnlyList<LedgerEntry> entries)
+    {
+        var command = new NpgsqlBatchCommand(
+            $"insert into relay_ledger (account_id, {Columns}) select $1, * from unnest(" +
+            "$2::bigint[], $3::text[], $4::smallint[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], " +
+            "$11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::boolean[], $19::text[])");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+        command.Parameters.Add(Array(entries, e => e.Sequence));
+        command.Parameters.Add(Array(entries, e => e.EntryId));
+        command.Parameters.Add(Array(entries, e => (short)e.Kind));
+        command.Parameters.Add(Array(entries, e => e.Delta.Nanos));
+        command.Parameters.Add(Array(entries, e => e.BalanceAfter.Nanos));
+        command.Parameters.Add(Array(entries, e => e.At.ToUniversalTime()));
+        command.Parameters.Add(Array(entries, e => e.Reference));
+        command.Parameters.Add(Array(entries, e => e.Usage?.Model));
+        command.Parameters.Add(Array(entries, e => e.Usage?.Channel));
+        command.Parameters.Add(Array(entries, e => e.Usage?.Tokens.InputTokens));
+        command.Parameters.Add(Array(entries, e => e.Usage?.Tokens.OutputTokens));
+        command.Parameters.Add(Array(entries, e => e.Usage?.Tokens.CacheReadTokens));
+        command.Parameters.Add(Array(entries, e => e.Usage?.Tokens.CacheWrite5mTokens));
+        command.Parameters.Add(Array(entries, e => e.Usage?.Tokens.CacheWrite1hTokens));
+        command.Parameters.Add(Array(entries, e => e.Usage?.Tokens.ReasoningTokens));
+        command.Parameters.Add(Array(entries, e => e.Usage?.Cost.Nanos));
+        command.Parameters.Add(Array(entries, e => e.Usage?.Estimated));
+        command.Parameters.Add(Array(entries, e => e.Usage?.UpstreamId));
+        return command;
+    }
+
+    private static NpgsqlParameter<T[]> Array<T>(IReadOnlyList<LedgerEntry> entries, Func<LedgerEntry, T> column) =>
+        new() { TypedValue = [.. entries.Select(column)] };
 
     /// <summary>The entry an account booked under an entry id, if any.</summary>
     public async Task<LedgerEntry?> FindAsync(string accountId, string entryId, CancellationToken cancellation = default)
@@ -135,9 +220,6 @@ public sealed class LedgerStore(NpgsqlDataSource db)
         }
         return days;
     }
-
-    private static NpgsqlParameter Nullable<T>(T? value) where T : struct =>
-        new() { Value = value.HasValue ? value.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint };
 
     private static NpgsqlParameter Nullable(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };

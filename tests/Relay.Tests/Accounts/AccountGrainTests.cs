@@ -105,6 +105,72 @@ public sealed class AccountGrainTests(InProcessSilo silo)
     }
 
     [Fact]
+    public async Task Settlements_arriving_together_share_commits_and_each_is_booked_once_in_sequence()
+    {
+        var meters = silo.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var commits = new MetricCollector<int>(meters, AccountMetrics.MeterName, "relay.ledger.commit.size");
+        var account = await OpenWithAsync(Usd.FromDecimal(10m));
+        var calls = Enumerable.Range(0, 100).Select(i => $"g{i}").ToList();
+        await Task.WhenAll(calls.Select(c => account.AdmitAsync(new AdmissionRequest(c, "laptop", Usd.FromDecimal(0.01m)))));
+        Assert.Equal(100, await ReservationRowsAsync(account));
+        commits.Clear();
+
+        var results = await Task.WhenAll(calls.Select(c => account.SettleAsync(new Settlement(c, Usage(Usd.FromDecimal(0.002m))))));
+
+        Assert.All(results, r => Assert.Equal(PostingOutcome.Booked, r.Outcome));
+        Assert.Equal(Enumerable.Range(2, 100).Select(i => (long)i), results.Select(r => r.Entry!.Sequence).Order());
+        var sizes = commits.GetMeasurementSnapshot().Select(m => m.Value).ToList();
+        Assert.Equal(100, sizes.Sum());
+        Assert.True(sizes.Count < 100, $"100 settlements took {sizes.Count} commits");
+        var view = await account.GetAsync();
+        Assert.Equal(Usd.FromDecimal(9.8m), view.Balance);
+        Assert.Equal(Usd.Zero, view.Reserved);
+        Assert.Equal(0, await ReservationRowsAsync(account));
+        await AssertLedgerAgreesWithBalanceAsync(account, expectedEntries: 101);
+    }
+
+    [Fact]
+    public async Task A_repeated_settlement_committed_beside_new_ones_charges_once_and_the_others_are_booked()
+    {
+        var account = await OpenWithAsync(Dollar);
+        await SettleCallAsync(account, "old", "laptop", Usd.FromDecimal(0.05m));
+        var calls = Enumerable.Range(0, 20).Select(i => $"n{i}").ToList();
+        foreach (var call in calls)
+        {
+            await account.AdmitAsync(new AdmissionRequest(call, "laptop", Usd.FromDecimal(0.01m)));
+        }
+
+        var results = await Task.WhenAll(
+            calls.Select(c => account.SettleAsync(new Settlement(c, Usage(Usd.FromDecimal(0.01m)))))
+                .Prepend(account.SettleAsync(new Settlement("old", Usage(Usd.FromDecimal(0.05m)))))
+                .Append(account.SettleAsync(new Settlement("n0", Usage(Usd.FromDecimal(0.01m))))));
+
+        Assert.Equal(PostingOutcome.AlreadyBooked, results[0].Outcome);
+        Assert.Equal(2, results[0].Entry!.Sequence);
+        Assert.Equal(20, results.Count(r => r.Outcome == PostingOutcome.Booked));
+        Assert.Equal([PostingOutcome.Booked, PostingOutcome.AlreadyBooked], new[] { results[1].Outcome, results[^1].Outcome }.Order());
+        Assert.Equal(results[1].Entry, results[^1].Entry);
+        Assert.Equal(Usd.FromDecimal(0.75m), (await account.GetAsync()).Balance);
+        Assert.Equal(0, await ReservationRowsAsync(account));
+        await AssertLedgerAgreesWithBalanceAsync(account, expectedEntries: 22);
+    }
+
+    [Fact]
+    public async Task An_admitted_call_holds_one_stored_reservation_until_it_is_settled_or_released()
+    {
+        var account = await OpenWithAsync(Dollar);
+
+        await account.AdmitAsync(new AdmissionRequest("paid", "laptop", Usd.FromDecimal(0.1m)));
+        await account.AdmitAsync(new AdmissionRequest("free", "laptop", Usd.FromDecimal(0.1m)));
+        Assert.Equal(2, await ReservationRowsAsync(account));
+
+        await account.SettleAsync(new Settlement("paid", Usage(Usd.FromDecimal(0.02m))));
+        Assert.Equal(1, await ReservationRowsAsync(account));
+        await account.SettleAsync(new Settlement("free", Usage(Usd.Zero)));
+        Assert.Equal(0, await ReservationRowsAsync(account));
+    }
+
+    [Fact]
     public async Task A_third_device_is_refused_while_two_are_active_and_admitted_after_one_idles_out()
     {
         var account = await OpenWithAsync(Dollar);
@@ -391,6 +457,14 @@ public sealed class AccountGrainTests(InProcessSilo silo)
             running += entry.Delta;
             Assert.Equal(running, entry.BalanceAfter);
         }
+    }
+
+    private static async Task<long> ReservationRowsAsync(IAccountGrain account)
+    {
+        await using var db = NpgsqlDataSource.Create(TestServices.Postgres);
+        await using var command = db.CreateCommand("select count(*) from relay_reservations where account_id = $1");
+        command.Parameters.AddWithValue(account.GetPrimaryKeyString());
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<long> StoredStateBytesAsync(string accountId)

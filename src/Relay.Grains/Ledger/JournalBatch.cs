@@ -1,0 +1,17 @@
+using Relay.Accounts;
+using Relay.Money;
+
+namespace Relay.Ledger;
+
+/// <summary>What one account commits at once: reservations opened and closed, and ledger entries.</summary>
+public sealed record JournalBatch(
+    IReadOnlyList<StoredReservation> Opened,
+    IReadOnlyList<string> Closed,
+    IReadOnlyList<LedgerEntry> Entries);
+
+/// <summary>A call admitted and not yet settled, as the reservations table holds it.</summary>
+public sealed record StoredReservation(string CallId, Usd Amount, string Device, DateTimeOffset OpenedAt);
+
+/// <summary>A batch named an entry id its account has already booked; nothing of the batch was written.</summary>
+internal sealed class DuplicateEntryException(string accountId, Exception inner)
+    : Exception($"A batch for account {accountId} repeats an entry id already booked.", inner);
