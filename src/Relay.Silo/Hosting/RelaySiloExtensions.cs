@@ -67,7 +67,13 @@ public static class RelaySiloExtensions
     {
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
-            .WithTracing(t => t.AddSource(Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName, Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName, "Relay.*"))
+            // Grain calls, then what they cost underneath: grain state writes and the ledger's SQL (Npgsql).
+            .WithTracing(t => t.AddSource(
+                Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName,
+                Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName,
+                Orleans.Diagnostics.ActivitySources.StorageActivitySourceName,
+                "Npgsql",
+                "Relay.*"))
             .WithMetrics(m => m.AddMeter("Microsoft.Orleans", AccountMetrics.MeterName).AddRuntimeInstrumentation()
                 // No cached scrape: each scrape sees the values of that moment, and scrapers are few.
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
