@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -18,23 +19,36 @@ namespace Relay.EdgeApi.Hosting;
 /// <summary>How the edge is composed; Program.cs calls these in order.</summary>
 public static class EdgeHostingExtensions
 {
-    /// <summary>Traces, metrics (meter "Relay.Edge"), health checks; OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.</summary>
+    /// <summary>
+    /// Traces, metrics (meter "Relay.Edge"), health checks. Metrics are scraped by Prometheus at
+    /// <c>Relay:Telemetry:PrometheusPath</c>; traces and metrics go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    /// </summary>
     public static WebApplicationBuilder AddEdgeDefaults(this WebApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks();
+        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section);
+        // The upstream pool sends no trace headers (UpstreamHttp), but the HttpClient instrumentation injects
+        // traceparent and the client's baggage itself unless the propagator is plain W3C trace context. Incoming
+        // requests are still read by ASP.NET Core's own propagator, and grain calls by Orleans'.
+        Sdk.SetDefaultTextMapPropagator(new OpenTelemetry.Context.Propagation.TraceContextPropagator());
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("relay-edge"))
             .WithTracing(tracing => tracing
                 .AddSource(EdgeMetrics.ActivitySourceName)
-                .AddSource("Microsoft.Orleans.Runtime")
-                .AddSource("Microsoft.Orleans.Application")
-                .AddAspNetCoreInstrumentation(options => options.Filter = context => context.Request.Path != "/healthz")
+                .AddSource(Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName)
+                .AddSource(Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName)
+                // Probes and scrapes would drown the calls.
+                .AddAspNetCoreInstrumentation(options => options.Filter = context =>
+                    context.Request.Path != "/healthz"
+                    && !context.RequestServices.GetRequiredService<IOptions<TelemetryOptions>>().Value.IsScrape(context.Request.Path))
                 .AddHttpClientInstrumentation())
             .WithMetrics(metrics => metrics
                 .AddMeter(EdgeMetrics.MeterName)
                 .AddMeter("Microsoft.Orleans")
                 .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation());
+                .AddHttpClientInstrumentation()
+                // No cached scrape: each scrape sees the values of that moment, and scrapers are few.
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             otel.UseOtlpExporter();
@@ -47,6 +61,8 @@ public static class EdgeHostingExtensions
     {
         builder.UseOrleansClient(client =>
         {
+            // A grain call joins the caller's trace: its span here, and the grain's on the silo.
+            client.AddActivityPropagation();
             client.UseRedisClustering(_ => { });
             // Read when the client starts, not now, so configuration added later (tests, hosting) applies.
             client.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>((cluster, configuration) =>
@@ -109,6 +125,16 @@ public static class EdgeHostingExtensions
         app.UseForwardedHeaders();
         app.UseClusterUnavailableAnswers();
         app.MapHealthChecks("/healthz");
+        var telemetry = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        if (telemetry.ServesPrometheus)
+        {
+            if (!telemetry.PrometheusPath.StartsWith('/'))
+            {
+                throw new InvalidOperationException($"{TelemetryOptions.Section}:PrometheusPath must start with '/' (or be empty to turn the endpoint off), not '{telemetry.PrometheusPath}'.");
+            }
+            // Outside the API-key and admin checks, like /healthz: Prometheus scrapes without credentials.
+            app.MapPrometheusScrapingEndpoint(telemetry.PrometheusPath);
+        }
         app.MapRelayApi();
         Admin.AdminApi.MapAdminApi(app);
         return app;

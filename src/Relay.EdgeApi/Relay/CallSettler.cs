@@ -16,15 +16,17 @@ public sealed class CallSettler
     private readonly IGrainFactory _grains;
     private readonly ISettlementObserver _observer;
     private readonly EdgeMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger<CallSettler> _logger;
     private readonly TimeSpan _giveUpAfter;
     private readonly ResiliencePipeline<PostingResult> _retry;
 
-    public CallSettler(IGrainFactory grains, ISettlementObserver observer, EdgeMetrics metrics, IOptions<RelayOptions> options, ILogger<CallSettler> logger)
+    public CallSettler(IGrainFactory grains, ISettlementObserver observer, EdgeMetrics metrics, TimeProvider time, IOptions<RelayOptions> options, ILogger<CallSettler> logger)
     {
         _grains = grains;
         _observer = observer;
         _metrics = metrics;
+        _time = time;
         _logger = logger;
         var settlement = options.Value.Settlement;
         _giveUpAfter = settlement.GiveUpAfter;
@@ -48,6 +50,8 @@ public sealed class CallSettler
 
     public async Task<PostingResult?> SettleAsync(string accountId, string callId, UsageRecord usage)
     {
+        // Called the moment the answer has ended, so the lag runs from there to the grain's acknowledgement.
+        var answerEnded = _time.GetTimestamp();
         using var deadline = new CancellationTokenSource(_giveUpAfter);
         var context = ResilienceContextPool.Shared.Get(callId, deadline.Token);
         PostingResult? result = null;
@@ -56,6 +60,7 @@ public sealed class CallSettler
             var account = _grains.GetGrain<IAccountGrain>(accountId);
             var settlement = new Settlement(callId, usage);
             result = await _retry.ExecuteAsync(static async (_, state) => await state.account.SettleAsync(state.settlement), context, (account, settlement));
+            _metrics.RecordSettlementLag(_time.GetElapsedTime(answerEnded), result.Outcome);
             if (result.Outcome is PostingOutcome.Booked or PostingOutcome.AlreadyBooked or PostingOutcome.Released)
             {
                 Log.CallSettled(_logger, callId, usage.Model, usage.Channel, usage.Tokens.Total, usage.Cost.ToString(), usage.Estimated);

@@ -46,16 +46,18 @@ public sealed class UpstreamCaller
     private readonly HttpMessageInvoker _http;
     private readonly ChannelRouter _router;
     private readonly EdgeMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger<UpstreamCaller> _logger;
     private readonly TimeSpan _idleTimeout;
     private readonly TimeSpan _answerTimeout;
     private readonly ResiliencePipeline<HttpResponseMessage> _retry;
 
-    public UpstreamCaller(UpstreamHttp http, ChannelRouter router, EdgeMetrics metrics, IOptions<RelayOptions> options, ILogger<UpstreamCaller> logger)
+    public UpstreamCaller(UpstreamHttp http, ChannelRouter router, EdgeMetrics metrics, TimeProvider time, IOptions<RelayOptions> options, ILogger<UpstreamCaller> logger)
     {
         _http = http.Invoker;
         _router = router;
         _metrics = metrics;
+        _time = time;
         _logger = logger;
         var upstream = options.Value.Upstream;
         _idleTimeout = upstream.IdleTimeout;
@@ -78,6 +80,8 @@ public sealed class UpstreamCaller
         {
             return new UpstreamOutcome(null, UpstreamFailure.Unavailable, "no channel serves this model");
         }
+        var started = _time.GetTimestamp();
+        void Ended(string? errorType) => _metrics.RecordUpstreamCall(call.Model.Id, call.Model.Provider, _time.GetElapsedTime(started), errorType);
         var attempts = new List<(ChannelRoute Route, CancellationTokenSource Idle)>();
         try
         {
@@ -97,18 +101,21 @@ public sealed class UpstreamCaller
                 idle.Dispose();
             }
             attempts.Clear();
-            return new UpstreamOutcome(new UpstreamExchange(response, winner.Channel, winnerIdle, _idleTimeout, clientGone), null, null);
+            return new UpstreamOutcome(new UpstreamExchange(response, winner.Channel, winnerIdle, _idleTimeout, clientGone, Ended), null, null);
         }
         catch (OperationCanceledException) when (clientGone.IsCancellationRequested)
         {
+            Ended("client_gone");
             return new UpstreamOutcome(null, UpstreamFailure.ClientGone, null);
         }
         catch (BrokenCircuitException ex)
         {
+            Ended("circuit_open");
             return new UpstreamOutcome(null, UpstreamFailure.Unavailable, ex.Message);
         }
         catch (Exception ex) when (ex is HttpRequestException or UpstreamIdleTimeoutException)
         {
+            Ended(ex is UpstreamIdleTimeoutException ? "timeout" : "connection");
             return new UpstreamOutcome(null, UpstreamFailure.Failed, ex.Message);
         }
         finally
@@ -206,10 +213,16 @@ public sealed class UpstreamCaller
 
 /// <summary>
 /// A live upstream response and its idle timer. Every read restarts the timer; a read that waits longer than
-/// the idle timeout fails with <see cref="UpstreamIdleTimeoutException"/>. Disposing it aborts the upstream.
+/// the idle timeout fails with <see cref="UpstreamIdleTimeoutException"/>. Disposing it aborts the upstream and
+/// reports how the upstream call ended (<paramref name="ended"/> gets null, an HTTP status or how the answer broke).
 /// </summary>
-public sealed class UpstreamExchange(HttpResponseMessage response, UpstreamChannel channel, CancellationTokenSource idle, TimeSpan idleTimeout, CancellationToken clientGone) : IDisposable
+public sealed class UpstreamExchange(
+    HttpResponseMessage response, UpstreamChannel channel, CancellationTokenSource idle, TimeSpan idleTimeout, CancellationToken clientGone, Action<string?>? ended = null)
+    : IDisposable
 {
+    private string? _broke;
+    private int _disposed;
+
     public HttpResponseMessage Response => response;
 
     public UpstreamChannel Channel => channel;
@@ -225,7 +238,13 @@ public sealed class UpstreamExchange(HttpResponseMessage response, UpstreamChann
         }
         catch (OperationCanceledException) when (!clientGone.IsCancellationRequested)
         {
+            _broke = "timeout_mid_stream";
             throw new UpstreamIdleTimeoutException(idleTimeout);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException && !clientGone.IsCancellationRequested)
+        {
+            _broke = "cut_mid_stream";
+            throw;
         }
         finally
         {
@@ -235,6 +254,11 @@ public sealed class UpstreamExchange(HttpResponseMessage response, UpstreamChann
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        ended?.Invoke(_broke ?? (response.IsSuccessStatusCode ? null : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         response.Dispose();
         idle.Dispose();
     }

@@ -32,5 +32,11 @@ public sealed class AccountMetrics
 
     public void ReservationClosed() => _openReservations.Add(-1);
 
+    /// <summary>
+    /// An activation ending with reservations still open: they leave this silo's count, and the next activation
+    /// (here or on another silo) counts them again when it restores them. Call it from OnDeactivateAsync.
+    /// </summary>
+    public void ReservationsHandedOff(int open) => _openReservations.Add(-open);
+
     public void Committed(int operations) => _commitSize.Record(operations);
 }

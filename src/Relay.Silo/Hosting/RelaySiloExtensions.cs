@@ -15,6 +15,8 @@ namespace Relay.Silo.Hosting;
 /// <summary>Composes a Relay silo: Redis membership, PostgreSQL storage and ledger, telemetry, health.</summary>
 public static class RelaySiloExtensions
 {
+    private const string PrometheusPathKey = "Relay:Telemetry:PrometheusPath";
+
     /// <summary>Adds the Orleans silo and everything Relay's grains need to the host.</summary>
     public static IHostApplicationBuilder AddRelaySilo(this IHostApplicationBuilder builder)
     {
@@ -44,6 +46,8 @@ public static class RelaySiloExtensions
             });
             silo.Configure<ClusterMembershipOptions>(RelaySiloSettings.FastEviction);
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(30));
+            // Grain calls continue the trace of the edge call that made them.
+            silo.AddActivityPropagation();
         });
 
         // Stablecoin deposits, watched on chain once an RPC endpoint and an xpub are configured.
@@ -69,18 +73,48 @@ public static class RelaySiloExtensions
         return builder.Build();
     }
 
-    /// <summary>OpenTelemetry traces and metrics for Orleans and Relay; exported over OTLP when an endpoint is set.</summary>
+    /// <summary>
+    /// OpenTelemetry traces and metrics for Orleans and Relay: metrics scraped by Prometheus (see
+    /// <see cref="MapRelayMetrics"/>), both exported over OTLP when an endpoint is set.
+    /// </summary>
     public static IHostApplicationBuilder AddRelayTelemetry(this IHostApplicationBuilder builder, string serviceName)
     {
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
-            .WithTracing(t => t.AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Relay.*"))
-            .WithMetrics(m => m.AddMeter("Microsoft.Orleans", AccountMetrics.MeterName).AddRuntimeInstrumentation());
+            // Grain calls, then what they cost underneath: grain state writes and the ledger's SQL (Npgsql).
+            .WithTracing(t => t.AddSource(
+                Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName,
+                Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName,
+                Orleans.Diagnostics.ActivitySources.StorageActivitySourceName,
+                "Npgsql",
+                "Relay.*"))
+            .WithMetrics(m => m.AddMeter("Microsoft.Orleans", AccountMetrics.MeterName).AddRuntimeInstrumentation()
+                // No cached scrape: each scrape sees the values of that moment, and scrapers are few.
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             otel.UseOtlpExporter();
         }
         return builder;
+    }
+
+    /// <summary>
+    /// The Prometheus scrape endpoint beside /healthz, at <c>Relay:Telemetry:PrometheusPath</c> (default
+    /// <c>/metrics</c>; empty turns it off). Unauthenticated: the silo's HTTP port stays inside the network.
+    /// </summary>
+    public static WebApplication MapRelayMetrics(this WebApplication app)
+    {
+        var path = app.Configuration[PrometheusPathKey] ?? "/metrics";
+        if (path.Length == 0)
+        {
+            return app;
+        }
+        if (!path.StartsWith('/'))
+        {
+            throw new InvalidOperationException($"{PrometheusPathKey} must start with '/' (or be empty to turn the endpoint off), not '{path}'.");
+        }
+        app.MapPrometheusScrapingEndpoint(path);
+        return app;
     }
 }
 
