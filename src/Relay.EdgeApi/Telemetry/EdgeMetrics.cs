@@ -22,32 +22,39 @@ public sealed class EdgeMetrics
     private static readonly double[] s_operationBuckets = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
     private static readonly double[] s_settlementBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
-    private readonly ModelCatalog _catalog;
-    private readonly Histogram<long> _tokens;
-    private readonly Histogram<double> _timeToFirstToken;
-    private readonly Histogram<double> _upstreamDuration;
-    private readonly Histogram<double> _settlementLag;
-    private readonly Counter<long> _chargedNanos;
-    private readonly Counter<long> _refusals;
-    private readonly Counter<long> _upstreamErrors;
-    private readonly Counter<long> _settlementFailures;
+    /// <summary>
+    /// One meter for the process, never disposed. Edges are one per process in production; tests run several
+    /// in one, and a meter per host made the OpenTelemetry SDK drop a series every host shares when any one
+    /// host was disposed.
+    /// </summary>
+    private static readonly Meter s_meter = new(MeterName);
 
-    public EdgeMetrics(IMeterFactory meterFactory, ModelCatalog catalog)
+    private static readonly Histogram<long> s_tokens = s_meter.CreateHistogram("gen_ai.client.token.usage", "{token}", "Tokens used by a relayed call, by token type.",
+        tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = s_tokenBuckets });
+
+    private static readonly Histogram<double> s_timeToFirstToken = s_meter.CreateHistogram("gen_ai.server.time_to_first_token", "s",
+        "Time from the client's request to the first body byte relayed back to it.",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_firstTokenBuckets });
+
+    private static readonly Histogram<double> s_upstreamDuration = s_meter.CreateHistogram("gen_ai.client.operation.duration", "s",
+        "Upstream call duration, from the first attempt to the end of the answer.",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_operationBuckets });
+
+    private static readonly Histogram<double> s_settlementLag = s_meter.CreateHistogram("relay.edge.settlement.lag", "s",
+        "Time from the end of the upstream answer to the account grain acknowledging the settlement.",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_settlementBuckets });
+
+    private static readonly Counter<long> s_chargedNanos = s_meter.CreateCounter<long>("relay.edge.charged", "nUSD", "Amount charged to accounts, in nano-dollars.");
+    private static readonly Counter<long> s_refusals = s_meter.CreateCounter<long>("relay.edge.refusals", "{call}", "Calls refused before reaching an upstream, by reason.");
+    private static readonly Counter<long> s_upstreamErrors = s_meter.CreateCounter<long>("relay.edge.upstream.errors", "{error}", "Failed upstream attempts, by channel and kind.");
+    private static readonly Counter<long> s_settlementFailures = s_meter.CreateCounter<long>("relay.edge.settlement.failures", "{call}",
+        "Calls whose settlement could not be posted; their reservation expires.");
+
+    private readonly ModelCatalog _catalog;
+
+    public EdgeMetrics(ModelCatalog catalog)
     {
         _catalog = catalog;
-        var meter = meterFactory.Create(MeterName);
-        _tokens = meter.CreateHistogram("gen_ai.client.token.usage", "{token}", "Tokens used by a relayed call, by token type.",
-            tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = s_tokenBuckets });
-        _timeToFirstToken = meter.CreateHistogram("gen_ai.server.time_to_first_token", "s", "Time from the client's request to the first body byte relayed back to it.",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_firstTokenBuckets });
-        _upstreamDuration = meter.CreateHistogram("gen_ai.client.operation.duration", "s", "Upstream call duration, from the first attempt to the end of the answer.",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_operationBuckets });
-        _settlementLag = meter.CreateHistogram("relay.edge.settlement.lag", "s", "Time from the end of the upstream answer to the account grain acknowledging the settlement.",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_settlementBuckets });
-        _chargedNanos = meter.CreateCounter<long>("relay.edge.charged", "nUSD", "Amount charged to accounts, in nano-dollars.");
-        _refusals = meter.CreateCounter<long>("relay.edge.refusals", "{call}", "Calls refused before reaching an upstream, by reason.");
-        _upstreamErrors = meter.CreateCounter<long>("relay.edge.upstream.errors", "{error}", "Failed upstream attempts, by channel and kind.");
-        _settlementFailures = meter.CreateCounter<long>("relay.edge.settlement.failures", "{call}", "Calls whose settlement could not be posted; their reservation expires.");
     }
 
     public static ActivitySource ActivitySource { get; } = new(ActivitySourceName);
@@ -65,14 +72,14 @@ public sealed class EdgeMetrics
         {
             if (tokens > 0)
             {
-                _tokens.Record(tokens, GenAi(model, provider, new("gen_ai.token.type", type)));
+                s_tokens.Record(tokens, GenAi(model, provider, new("gen_ai.token.type", type)));
             }
         }
     }
 
     /// <summary>The provider comes from the catalog, so the relay passes only the model it resolved.</summary>
     public void RecordTimeToFirstToken(string model, TimeSpan elapsed) =>
-        _timeToFirstToken.Record(elapsed.TotalSeconds, GenAi(model, _catalog.Resolve(model)?.Provider ?? "relay"));
+        s_timeToFirstToken.Record(elapsed.TotalSeconds, GenAi(model, _catalog.Resolve(model)?.Provider ?? "relay"));
 
     /// <summary>One call's time upstream, across its attempts; <paramref name="errorType"/> is null when it succeeded.</summary>
     public void RecordUpstreamCall(string model, string provider, TimeSpan elapsed, string? errorType)
@@ -82,22 +89,22 @@ public sealed class EdgeMetrics
         {
             tags.Add("error.type", errorType);
         }
-        _upstreamDuration.Record(elapsed.TotalSeconds, tags);
+        s_upstreamDuration.Record(elapsed.TotalSeconds, tags);
     }
 
     public void RecordSettlementLag(TimeSpan lag, PostingOutcome outcome) =>
-        _settlementLag.Record(lag.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
+        s_settlementLag.Record(lag.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
 
     public void RecordCharge(string model, long nanos) =>
-        _chargedNanos.Add(nanos, new KeyValuePair<string, object?>("gen_ai.request.model", model));
+        s_chargedNanos.Add(nanos, new KeyValuePair<string, object?>("gen_ai.request.model", model));
 
     public void RecordRefusal(string reason) =>
-        _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        s_refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void RecordUpstreamError(string channel, string kind) =>
-        _upstreamErrors.Add(1, new("channel", channel), new("kind", kind));
+        s_upstreamErrors.Add(1, new("channel", channel), new("kind", kind));
 
-    public void RecordSettlementFailure() => _settlementFailures.Add(1);
+    public void RecordSettlementFailure() => s_settlementFailures.Add(1);
 
     private static TagList GenAi(string model, string provider) => new()
     {
