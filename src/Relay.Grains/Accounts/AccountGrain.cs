@@ -26,6 +26,7 @@ namespace Relay.Accounts;
 internal sealed partial class AccountGrain(
     [PersistentState("account", RelayStorage.Name)] IPersistentState<AccountState> state,
     LedgerStore ledger,
+    LedgerWriter writer,
     IOptions<AccountOptions> options,
     [FromKeyedServices(RelayClock.Key)] TimeProvider clock,
     AccountMetrics metrics,
@@ -54,7 +55,7 @@ internal sealed partial class AccountGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _journal = new AccountJournal(Id, ledger, clock, metrics);
+        _journal = new AccountJournal(Id, ledger, writer, clock, metrics);
         await _journal.LoadHeadAsync(cancellationToken);
         await RestoreReservationsAsync(cancellationToken);
         // Work a crash may have interrupted: transfers debited but not confirmed, a referral not yet paid.

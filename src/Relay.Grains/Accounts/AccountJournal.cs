@@ -14,7 +14,7 @@ namespace Relay.Accounts;
 /// scheduler, which runs one piece of the grain at a time. Sequence numbers and balances are given at commit
 /// time, from the committed head, so a failed transaction leaves nothing to undo in memory.
 /// </remarks>
-internal sealed class AccountJournal(string accountId, LedgerStore store, TimeProvider clock, AccountMetrics metrics)
+internal sealed class AccountJournal(string accountId, LedgerStore store, LedgerWriter writer, TimeProvider clock, AccountMetrics metrics)
 {
     private readonly Dictionary<string, Task<PostingResult>> _pendingEntries = new(StringComparer.Ordinal);
     private List<Operation> _queue = [];
@@ -114,7 +114,7 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, TimePr
                 var (entries, sequence, balance) = Number(batch, booked);
                 try
                 {
-                    await store.CommitAsync(accountId, new JournalBatch(
+                    await writer.CommitAsync(accountId, new JournalBatch(
                         [.. batch.Where(o => o.Opens is not null).Select(o => o.Opens!)],
                         [.. batch.Where(o => o.Closes is not null).Select(o => o.Closes!)],
                         entries));

@@ -11,6 +11,7 @@ public sealed class AccountMetrics
     private readonly Counter<long> _refusals;
     private readonly UpDownCounter<long> _openReservations;
     private readonly Histogram<int> _commitSize;
+    private readonly Histogram<int> _accountsPerTransaction;
 
     public AccountMetrics(IMeterFactory meters)
     {
@@ -20,6 +21,8 @@ public sealed class AccountMetrics
         _openReservations = meter.CreateUpDownCounter<long>("relay.reservations.open", "{reservation}", "Reservations of calls in flight.");
         _commitSize = meter.CreateHistogram<int>("relay.ledger.commit.size", "{operation}",
             "Operations (entries booked, reservations opened or closed) committed together in one transaction of one account.");
+        _accountsPerTransaction = meter.CreateHistogram<int>("relay.ledger.transaction.accounts", "{account}",
+            "Accounts whose batches the silo committed together in one transaction.");
     }
 
     public void Booked(LedgerEntryKind kind, Money.Usd delta) =>
@@ -39,4 +42,6 @@ public sealed class AccountMetrics
     public void ReservationsHandedOff(int open) => _openReservations.Add(-open);
 
     public void Committed(int operations) => _commitSize.Record(operations);
+
+    public void CommittedTogether(int accounts) => _accountsPerTransaction.Record(accounts);
 }

@@ -13,5 +13,5 @@ public sealed record JournalBatch(
 public sealed record StoredReservation(string CallId, Usd Amount, string Device, DateTimeOffset OpenedAt);
 
 /// <summary>A batch named an entry id its account has already booked; nothing of the batch was written.</summary>
-internal sealed class DuplicateEntryException(string accountId, Exception inner)
-    : Exception($"A batch for account {accountId} repeats an entry id already booked.", inner);
+internal sealed class DuplicateEntryException(Exception inner)
+    : Exception("A batch repeats an entry id already booked.", inner);

@@ -19,24 +19,34 @@ public sealed class LedgerStore(NpgsqlDataSource db)
     /// reservations closed and the ledger entries. Nothing of the batch is written if any of it fails.
     /// Throws <see cref="DuplicateEntryException"/>, writing nothing, when an entry id is already booked.
     /// </summary>
-    public async Task CommitAsync(string accountId, JournalBatch batch, CancellationToken cancellation = default)
+    public Task CommitAsync(string accountId, JournalBatch batch, CancellationToken cancellation = default) =>
+        CommitAsync([(accountId, batch)], cancellation);
+
+    /// <summary>
+    /// Commits the batches of several accounts in one transaction and one round trip: all of them, or (when
+    /// anything fails) none. A duplicate entry id anywhere throws <see cref="DuplicateEntryException"/>.
+    /// </summary>
+    public async Task CommitAsync(IReadOnlyList<(string AccountId, JournalBatch Batch)> batches, CancellationToken cancellation = default)
     {
         await using var connection = await db.OpenConnectionAsync(cancellation);
         await using var commands = new NpgsqlBatch(connection);
-        if (batch.Opened.Count > 0)
+        foreach (var (accountId, batch) in batches)
         {
-            commands.BatchCommands.Add(OpenReservations(accountId, batch.Opened));
-        }
-        if (batch.Closed.Count > 0)
-        {
-            var close = new NpgsqlBatchCommand("delete from relay_reservations where account_id = $1 and call_id = any($2)");
-            close.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
-            close.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Closed] });
-            commands.BatchCommands.Add(close);
-        }
-        if (batch.Entries.Count > 0)
-        {
-            commands.BatchCommands.Add(AppendEntries(accountId, batch.Entries));
+            if (batch.Opened.Count > 0)
+            {
+                commands.BatchCommands.Add(OpenReservations(accountId, batch.Opened));
+            }
+            if (batch.Closed.Count > 0)
+            {
+                var close = new NpgsqlBatchCommand("delete from relay_reservations where account_id = $1 and call_id = any($2)");
+                close.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+                close.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Closed] });
+                commands.BatchCommands.Add(close);
+            }
+            if (batch.Entries.Count > 0)
+            {
+                commands.BatchCommands.Add(AppendEntries(accountId, batch.Entries));
+            }
         }
         if (commands.BatchCommands.Count == 0)
         {
@@ -48,7 +58,7 @@ public sealed class LedgerStore(NpgsqlDataSource db)
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "relay_ledger_entry_once")
         {
-            throw new DuplicateEntryException(accountId, e);
+            throw new DuplicateEntryException(e);
         }
     }
 

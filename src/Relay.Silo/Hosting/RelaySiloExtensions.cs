@@ -28,6 +28,7 @@ public static class RelaySiloExtensions
         builder.Services.TryAddKeyedSingleton(RelayClock.Key, TimeProvider.System);
         builder.Services.AddSingleton(_ => LedgerDataSource(settings.Postgres));
         builder.Services.AddSingleton<LedgerStore>();
+        builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddSingleton<AccountMetrics>();
 
         builder.UseOrleans(silo =>

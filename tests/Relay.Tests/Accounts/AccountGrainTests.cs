@@ -130,6 +130,28 @@ public sealed class AccountGrainTests(InProcessSilo silo)
     }
 
     [Fact]
+    public async Task Settlements_of_many_accounts_arriving_together_share_transactions_and_each_is_booked_once()
+    {
+        var meters = silo.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var transactions = new MetricCollector<int>(meters, AccountMetrics.MeterName, "relay.ledger.transaction.accounts");
+        var accounts = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => OpenWithAsync(Dollar)));
+        await Task.WhenAll(accounts.Select(a => a.AdmitAsync(new AdmissionRequest("one", "laptop", Usd.FromDecimal(0.01m)))));
+        transactions.Clear();
+
+        var results = await Task.WhenAll(accounts.Select(a => a.SettleAsync(new Settlement("one", Usage(Usd.FromDecimal(0.004m))))));
+
+        Assert.All(results, r => Assert.Equal(PostingOutcome.Booked, r.Outcome));
+        var together = transactions.GetMeasurementSnapshot().Select(m => m.Value).ToList();
+        Assert.Equal(50, together.Sum());
+        Assert.True(together.Count < 50, $"50 accounts' settlements took {together.Count} transactions");
+        foreach (var account in accounts)
+        {
+            Assert.Equal(Usd.FromDecimal(0.996m), (await account.GetAsync()).Balance);
+            await AssertLedgerAgreesWithBalanceAsync(account, expectedEntries: 2);
+        }
+    }
+
+    [Fact]
     public async Task A_repeated_settlement_committed_beside_new_ones_charges_once_and_the_others_are_booked()
     {
         var account = await OpenWithAsync(Dollar);
