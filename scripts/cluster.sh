@@ -94,7 +94,9 @@ require_ports_free() {
 # own session, stdin closed, output appended to the log; sets LAUNCHED_PID.
 launch() {
   local name="$1" dll="$2"; shift 2
-  local vars=() args=()
+  # Idle thread-pool threads do not spin before sleeping: on a few shared cores the spinning only takes CPU
+  # from the other processes (docs/benchmarks.md). The caller's environment may say otherwise.
+  local vars=("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=${DOTNET_ThreadPool_UnfairSemaphoreSpinLimit:-0}") args=()
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do vars+=("$1"); shift; done
   [ "${1:-}" = "--" ] && shift
   args=("$@")

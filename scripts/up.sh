@@ -42,6 +42,10 @@ wait_http() {
   exit 1
 }
 
+# Idle thread-pool threads do not spin before sleeping: on a few shared cores that only takes CPU from the
+# other processes (docs/benchmarks.md).
+export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit="${DOTNET_ThreadPool_UnfairSemaphoreSpinLimit:-0}"
+
 echo "[up] starting silo"
 ConnectionStrings__Postgres="$RELAY_POSTGRES" ConnectionStrings__Redis="$RELAY_REDIS" \
   ASPNETCORE_URLS="http://127.0.0.1:$silo_http" \
