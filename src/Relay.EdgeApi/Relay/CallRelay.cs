@@ -400,6 +400,7 @@ public sealed partial class CallRelay(
             $"Your Relay balance is too low for this call (available: {admission.Available.ToDecimal().ToString("0.00####", CultureInfo.InvariantCulture)} USD). Top up to continue."),
         AdmissionOutcome.DeviceLimit => new Refusal(RefusalKind.DeviceLimit, DeviceLimitMessage(admission, device)),
         AdmissionOutcome.AccountDisabled => new Refusal(RefusalKind.AccountDisabled, "This Relay account is disabled. Contact support."),
+        AdmissionOutcome.AlreadyReleased => new Refusal(RefusalKind.Internal, "This call was cancelled inside Relay before it started; you were not charged. Try again."),
         _ => new Refusal(RefusalKind.Unauthenticated, "Invalid API key: its account does not exist."),
     };
 

@@ -84,6 +84,12 @@ public enum AdmissionOutcome
     DeviceLimit = 2,
     AccountDisabled = 3,
     UnknownAccount = 4,
+
+    /// <summary>
+    /// The call was released (settled at no cost) before this admission of it arrived: its edge had given up
+    /// waiting for the answer, so nothing is reserved for it.
+    /// </summary>
+    AlreadyReleased = 5,
 }
 
 /// <summary>When a device of the account last made a call.</summary>

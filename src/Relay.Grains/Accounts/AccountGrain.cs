@@ -39,6 +39,12 @@ internal sealed partial class AccountGrain(
     internal const string TransferEntryPrefix = "transfer:";
 
     private readonly Dictionary<string, Reservation> _reservations = [];
+
+    /// <summary>
+    /// Calls released before their admission arrived (an edge that lost an admission's answer releases it at
+    /// once, and the release can overtake the admission), by when; a late admission of one reserves nothing.
+    /// </summary>
+    private readonly Dictionary<string, DateTimeOffset> _releasedUnseen = [];
     private readonly AccountOptions _rules = options.Value;
     private Task _serialTail = Task.CompletedTask;
     private AccountJournal _journal = null!;
@@ -270,6 +276,10 @@ internal sealed partial class AccountGrain(
         {
             return new Admission(AdmissionOutcome.Admitted, Available, ActiveDevices(now));
         }
+        if (_releasedUnseen.Remove(request.CallId))
+        {
+            return new Admission(AdmissionOutcome.AlreadyReleased, Available, ActiveDevices(now));
+        }
 
         ForgetIdleDevices(now);
         var active = ActiveDevices(now);
@@ -322,10 +332,15 @@ internal sealed partial class AccountGrain(
         }
 
         // The reservation closes now, in memory, so no other step sees it; it comes back if the commit fails.
+        var now = clock.GetUtcNow();
         var reservation = CloseReservation(settlement.CallId);
         if (reservation is { } closed && state.State.Devices.TryGetValue(closed.Device, out var device))
         {
-            device.LastActive = clock.GetUtcNow();
+            device.LastActive = now;
+        }
+        if (reservation is null && !settlement.Usage.Cost.IsPositive)
+        {
+            RememberReleasedUnseen(settlement.CallId, now);
         }
         try
         {
@@ -557,6 +572,16 @@ internal sealed partial class AccountGrain(
         {
             LogReservationExpired(Id, callId, reservation.Amount.ToString());
         }
+    }
+
+    /// <summary>Remembers a call released before its admission came, for as long as an admission could still come.</summary>
+    private void RememberReleasedUnseen(string callId, DateTimeOffset now)
+    {
+        foreach (var stale in _releasedUnseen.Where(r => now - r.Value > _rules.ReservationTimeout).Select(r => r.Key).ToList())
+        {
+            _releasedUnseen.Remove(stale);
+        }
+        _releasedUnseen[callId] = now;
     }
 
     /// <summary>Takes a call's reservation out of the open ones; returns it, or null if it was not open.</summary>

@@ -80,6 +80,26 @@ public sealed class AccountGrainTests(InProcessSilo silo)
     }
 
     [Fact]
+    public async Task An_admission_overtaken_by_its_release_reserves_nothing_and_can_never_expire_into_a_charge()
+    {
+        // The edge lost the admission's answer and released the call; the admission itself arrives afterwards.
+        var account = await OpenWithAsync(Dollar);
+        var release = await account.SettleAsync(new Settlement("late", Usage(Usd.Zero)));
+
+        var admission = await account.AdmitAsync(new AdmissionRequest("late", "laptop", Usd.FromDecimal(0.3m)));
+
+        Assert.Equal(PostingOutcome.Released, release.Outcome);
+        Assert.Equal(AdmissionOutcome.AlreadyReleased, admission.Outcome);
+        var view = await account.GetAsync();
+        Assert.Equal(0, view.OpenReservations);
+        Assert.Equal(0, await ReservationRowsAsync(account));
+        silo.Clock.Advance(TimeSpan.FromMinutes(31));
+        Assert.True((await account.AdmitAsync(new AdmissionRequest("next", "laptop", Usd.Zero))).Admitted);
+        Assert.Equal(Dollar, (await account.GetAsync()).Balance);
+        await AssertLedgerAgreesWithBalanceAsync(account, expectedEntries: 1);
+    }
+
+    [Fact]
     public async Task Concurrent_admissions_overdraw_by_less_than_one_reservation_and_the_ledger_sums_to_the_balance()
     {
         // A balance that covers ten and a half calls; 200 calls arrive at once.
