@@ -13,6 +13,10 @@ create table if not exists relay_reservations (
     amount_nanos bigint      not null,
     device       text        not null,
     opened_at    timestamptz not null,
+    -- Set once the call's upstream has answered: only a started call's reservation is charged if it expires.
+    started      boolean     not null default false,
     constraint relay_reservations_pk primary key (account_id, call_id),
     constraint relay_reservations_amount_not_negative check (amount_nanos >= 0)
 );
+
+alter table relay_reservations add column if not exists started boolean not null default false;

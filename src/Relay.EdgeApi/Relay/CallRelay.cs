@@ -147,7 +147,7 @@ public sealed partial class CallRelay(
         var settlement = new UsageRecord(model.Id, "", TokenUsage.None, Usd.Zero, Estimated: false);
         try
         {
-            settlement = await RelayAsync(context, callId, protocol, dialect, body, facts, model, started);
+            settlement = await RelayAsync(context, account, callId, protocol, dialect, body, facts, model, started);
         }
         finally
         {
@@ -182,7 +182,7 @@ public sealed partial class CallRelay(
 
     /// <summary>Sends the admitted call upstream and relays the answer; returns what to settle.</summary>
     private async Task<UsageRecord> RelayAsync(
-        HttpContext context, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts, CatalogModel model, long started)
+        HttpContext context, IAccountGrain account, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts, CatalogModel model, long started)
     {
         var clientGone = context.RequestAborted;
         // The answer ends early when the client leaves, or when the edge has stopped and its drain time is over.
@@ -223,6 +223,7 @@ public sealed partial class CallRelay(
                 await RelayUpstreamErrorAsync(context, exchange, dialect, callId);
                 return nothing;
             }
+            MarkStarted(account, callId);
 
             CopyResponseHeaders(context.Response, response);
             context.Response.StatusCode = (int)response.StatusCode;
@@ -390,6 +391,23 @@ public sealed partial class CallRelay(
             {
                 to.Headers[name] = values.ToArray();
             }
+        }
+    }
+
+    /// <summary>
+    /// Tells the account the upstream answered (one-way: the call does not wait), so that if this edge dies
+    /// before settling, the reservation is charged; a call whose upstream never answered is released instead.
+    /// </summary>
+    private void MarkStarted(IAccountGrain account, string callId)
+    {
+        try
+        {
+            _ = account.MarkStartedAsync(callId);
+        }
+        catch (Exception e) when (ServiceUnavailable.IsClusterUnavailable(e))
+        {
+            // The settlement that follows books the call anyway; only an edge crash before it would go uncharged.
+            Log.StartNotSent(logger, callId);
         }
     }
 

@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Error, "Call {CallId} failed inside Relay")]
     public static partial void CallFailed(ILogger logger, Exception exception, string callId);
+
+    [LoggerMessage(15, LogLevel.Warning, "Call {CallId}: could not tell its account the upstream answered; its settlement still books it")]
+    public static partial void StartNotSent(ILogger logger, string callId);
 }

@@ -321,6 +321,24 @@ internal sealed partial class AccountGrain(
         return new Admission(AdmissionOutcome.Admitted, Available, ActiveDevices(now));
     }
 
+    public async Task MarkStartedAsync(string callId)
+    {
+        if (!_reservations.TryGetValue(callId, out var reservation) || reservation.Started)
+        {
+            return;
+        }
+        _reservations[callId] = reservation with { Started = true };
+        try
+        {
+            await _journal.MarkStartedAsync(callId);
+        }
+        catch (Exception e)
+        {
+            // In memory it is started; stored, it is not until a later write: after a crash it would be released.
+            LogStartNotPersisted(e, Id, callId);
+        }
+    }
+
     public async Task<PostingResult> SettleAsync(Settlement settlement)
     {
         ArgumentNullException.ThrowIfNull(settlement);
@@ -550,7 +568,9 @@ internal sealed partial class AccountGrain(
         var charges = expired.Select(r =>
         {
             CloseReservation(r.Key);
-            return r.Value.Amount.IsPositive
+            // A call whose upstream never answered is released: its edge died before the call reached a
+            // provider (or before the provider answered), and the person got nothing.
+            return r.Value.Amount.IsPositive && r.Value.Started
                 ? _journal.BookAsync(CallEntryPrefix + r.Key, LedgerEntryKind.ReservationExpiry, -r.Value.Amount,
                     $"call {r.Key} was not settled within {_rules.ReservationTimeout}", usage: null, closesReservation: r.Key)
                 : _journal.CloseReservationAsync(r.Key);
@@ -570,7 +590,14 @@ internal sealed partial class AccountGrain(
         }
         foreach (var (callId, reservation) in expired)
         {
-            LogReservationExpired(Id, callId, reservation.Amount.ToString());
+            if (reservation.Started)
+            {
+                LogReservationExpired(Id, callId, reservation.Amount.ToString());
+            }
+            else
+            {
+                LogReservationReleasedUnstarted(Id, callId);
+            }
         }
     }
 
@@ -697,7 +724,7 @@ internal sealed partial class AccountGrain(
                 _ = _journal.CloseReservationAsync(reservation.CallId);
                 continue;
             }
-            _reservations[reservation.CallId] = new Reservation(reservation.Amount, reservation.Device, reservation.OpenedAt);
+            _reservations[reservation.CallId] = new Reservation(reservation.Amount, reservation.Device, reservation.OpenedAt, reservation.Started);
             _reserved += reservation.Amount;
             metrics.ReservationOpened();
             if (!state.State.Devices.ContainsKey(reservation.Device))
@@ -716,13 +743,19 @@ internal sealed partial class AccountGrain(
         ActiveDevices(now), _journal.Sequence, state.State.OpenedAt,
         state.State.InviteCode, state.State.InvitedBy, state.State.ReferralRewardPaid);
 
-    private readonly record struct Reservation(Usd Amount, string Device, DateTimeOffset OpenedAt);
+    private readonly record struct Reservation(Usd Amount, string Device, DateTimeOffset OpenedAt, bool Started = false);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} refused device {Device}: {Active} devices active")]
     private partial void LogDeviceRefused(string accountId, string device, int active);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId} charged the reservation of unsettled call {CallId}: {Amount} USD")]
     private partial void LogReservationExpired(string accountId, string callId, string amount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId} released unsettled call {CallId} at no charge: its upstream never answered")]
+    private partial void LogReservationReleasedUnstarted(string accountId, string callId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId} could not store that call {CallId} started")]
+    private partial void LogStartNotPersisted(Exception exception, string accountId, string callId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId} could not persist a new device; it is persisted with the next state write")]
     private partial void LogDevicesNotPersisted(Exception exception, string accountId);

@@ -61,6 +61,10 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
     public Task OpenReservationAsync(StoredReservation reservation) =>
         Enqueue(new Operation(Draft: null, reservation, Closes: null));
 
+    /// <summary>Records that a reserved call's upstream has answered.</summary>
+    public Task MarkStartedAsync(string callId) =>
+        Enqueue(new Operation(Draft: null, Opens: null, Closes: null) { Starts = callId });
+
     /// <summary>Closes a reservation with no entry (a call that cost nothing).</summary>
     public Task<PostingResult> CloseReservationAsync(string callId) =>
         Enqueue(new Operation(Draft: null, Opens: null, callId));
@@ -117,7 +121,10 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
                     await writer.CommitAsync(accountId, new JournalBatch(
                         [.. batch.Where(o => o.Opens is not null).Select(o => o.Opens!)],
                         [.. batch.Where(o => o.Closes is not null).Select(o => o.Closes!)],
-                        entries));
+                        entries)
+                    {
+                        Started = [.. batch.Where(o => o.Starts is not null).Select(o => o.Starts!)],
+                    });
                     (Sequence, Balance) = (sequence, balance);
                     break;
                 }
@@ -209,6 +216,9 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
     private sealed record Operation(Draft? Draft, StoredReservation? Opens, string? Closes)
     {
         public TaskCompletionSource<PostingResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>A reserved call whose upstream has answered.</summary>
+        public string? Starts { get; init; }
 
         /// <summary>The entry this operation books in the transaction being tried; null if none.</summary>
         public LedgerEntry? Entry { get; set; }

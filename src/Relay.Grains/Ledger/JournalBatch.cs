@@ -3,14 +3,18 @@ using Relay.Money;
 
 namespace Relay.Ledger;
 
-/// <summary>What one account commits at once: reservations opened and closed, and ledger entries.</summary>
+/// <summary>What one account commits at once: reservations opened, started and closed, and ledger entries.</summary>
 public sealed record JournalBatch(
     IReadOnlyList<StoredReservation> Opened,
     IReadOnlyList<string> Closed,
-    IReadOnlyList<LedgerEntry> Entries);
+    IReadOnlyList<LedgerEntry> Entries)
+{
+    /// <summary>Calls whose upstream has answered.</summary>
+    public IReadOnlyList<string> Started { get; init; } = [];
+}
 
 /// <summary>A call admitted and not yet settled, as the reservations table holds it.</summary>
-public sealed record StoredReservation(string CallId, Usd Amount, string Device, DateTimeOffset OpenedAt);
+public sealed record StoredReservation(string CallId, Usd Amount, string Device, DateTimeOffset OpenedAt, bool Started = false);
 
 /// <summary>A batch named an entry id its account has already booked; nothing of the batch was written.</summary>
 internal sealed class DuplicateEntryException(Exception inner)

@@ -36,6 +36,13 @@ public sealed class LedgerStore(NpgsqlDataSource db)
             {
                 commands.BatchCommands.Add(OpenReservations(accountId, batch.Opened));
             }
+            if (batch.Started.Count > 0)
+            {
+                var start = new NpgsqlBatchCommand("update relay_reservations set started = true where account_id = $1 and call_id = any($2)");
+                start.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
+                start.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Started] });
+                commands.BatchCommands.Add(start);
+            }
             if (batch.Closed.Count > 0)
             {
                 var close = new NpgsqlBatchCommand("delete from relay_reservations where account_id = $1 and call_id = any($2)");
@@ -82,14 +89,14 @@ public sealed class LedgerStore(NpgsqlDataSource db)
     public async Task<IReadOnlyList<StoredReservation>> ReadReservationsAsync(string accountId, CancellationToken cancellation = default)
     {
         await using var command = db.CreateCommand(
-            "select call_id, amount_nanos, device, opened_at from relay_reservations where account_id = $1 order by opened_at");
+            "select call_id, amount_nanos, device, opened_at, started from relay_reservations where account_id = $1 order by opened_at");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
         await using var reader = await command.ExecuteReaderAsync(cancellation);
         var reservations = new List<StoredReservation>();
         while (await reader.ReadAsync(cancellation))
         {
             reservations.Add(new StoredReservation(
-                reader.GetString(0), new Usd(reader.GetInt64(1)), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
+                reader.GetString(0), new Usd(reader.GetInt64(1)), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4)));
         }
         return reservations;
     }

@@ -269,6 +269,7 @@ public sealed class AccountGrainTests(InProcessSilo silo)
     {
         var account = await OpenWithAsync(Dollar);
         await account.AdmitAsync(new AdmissionRequest("lost", "laptop", Usd.FromDecimal(0.25m)));
+        await account.MarkStartedAsync("lost");
 
         silo.Clock.Advance(TimeSpan.FromMinutes(31));
         var view = await account.GetAsync();
@@ -284,6 +285,23 @@ public sealed class AccountGrainTests(InProcessSilo silo)
         Assert.Equal(Usd.FromDecimal(0.75m), view.Balance);
         Assert.Equal(0, view.OpenReservations);
         await AssertLedgerAgreesWithBalanceAsync(account, expectedEntries: 2);
+    }
+
+    [Fact]
+    public async Task A_call_whose_upstream_never_answered_is_released_free_when_its_reservation_expires()
+    {
+        var account = await OpenWithAsync(Dollar);
+        await account.AdmitAsync(new AdmissionRequest("edge-died-early", "laptop", Usd.FromDecimal(0.25m)));
+
+        silo.Clock.Advance(TimeSpan.FromMinutes(31));
+        await account.AdmitAsync(new AdmissionRequest("next", "laptop", Usd.Zero));
+        await account.SettleAsync(new Settlement("next", Usage(Usd.Zero)));
+
+        var view = await account.GetAsync();
+        Assert.Equal(Dollar, view.Balance);
+        Assert.Equal(0, view.OpenReservations);
+        Assert.Equal(0, await ReservationRowsAsync(account));
+        await AssertLedgerAgreesWithBalanceAsync(account, expectedEntries: 1);
     }
 
     [Fact]
@@ -368,27 +386,33 @@ public sealed class AccountGrainTests(InProcessSilo silo)
     }
 
     [Fact]
-    public async Task A_reservation_outlives_its_activation_and_expires_into_one_charge_if_never_settled()
+    public async Task A_reservation_outlives_its_activation_and_expires_into_one_charge_if_started_and_never_settled()
     {
         var account = await OpenWithAsync(Dollar);
         await account.AdmitAsync(new AdmissionRequest("in-flight", "laptop", Usd.FromDecimal(0.30m)));
+        await account.MarkStartedAsync("in-flight");
+        await account.AdmitAsync(new AdmissionRequest("never-started", "laptop", Usd.FromDecimal(0.40m)));
         await account.AdmitAsync(new AdmissionRequest("free", "laptop", Usd.FromDecimal(0.20m)));
         await account.AdmitAsync(new AdmissionRequest("settled", "laptop", Usd.FromDecimal(0.10m)));
         await account.SettleAsync(new Settlement("free", Usage(Usd.Zero)));
         await account.SettleAsync(new Settlement("settled", Usage(Usd.FromDecimal(0.05m))));
 
-        // The silo forgets the activation (as a crash would); the reservation of the call in flight comes back.
+        // The silo forgets the activation (as a crash would); the reservations of the calls in flight come back,
+        // each knowing whether its upstream answered.
         await silo.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         var view = await account.GetAsync();
 
-        Assert.Equal(1, view.OpenReservations);
-        Assert.Equal(Usd.FromDecimal(0.30m), view.Reserved);
+        Assert.Equal(2, view.OpenReservations);
+        Assert.Equal(Usd.FromDecimal(0.70m), view.Reserved);
         Assert.Equal(Usd.FromDecimal(0.95m), view.Balance);
         silo.Clock.Advance(TimeSpan.FromMinutes(31));
         await account.AdmitAsync(new AdmissionRequest("later", "laptop", Usd.Zero));
         view = await account.GetAsync();
+        // The started call is charged its reservation; the one whose upstream never answered is released free.
         Assert.Equal(Usd.FromDecimal(0.65m), view.Balance);
-        Assert.Single(await account.GetLedgerAsync(null, 10), e => e.Kind == LedgerEntryKind.ReservationExpiry);
+        Assert.Equal(1, view.OpenReservations);
+        Assert.Equal("call:in-flight", Assert.Single(await account.GetLedgerAsync(null, 10), e => e.Kind == LedgerEntryKind.ReservationExpiry).EntryId);
+        Assert.Equal(1, await ReservationRowsAsync(account));
     }
 
     [Fact]
