@@ -109,7 +109,7 @@ public sealed class ResilienceTests(EdgeHarness edge)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var stream = await response.Content.ReadAsStreamAsync();
             var reader = new StreamReader(stream);
-            upstreamId = await ReadUntilFirstTextAsync(reader);
+            upstreamId = await AnthropicSse.ReadUntilFirstTextAsync(reader);
         }
 
         var servedCall = await edge.Simulator.Served.WaitForAsync(call => call.Id == upstreamId).WaitAsync(s_wait);
@@ -130,7 +130,7 @@ public sealed class ResilienceTests(EdgeHarness edge)
 
         using var response = await edge.Http.SendAsync(Messages(key, "claude-opus-4-5", stream: true), HttpCompletionOption.ResponseHeadersRead);
         var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        var upstreamId = await ReadUntilFirstTextAsync(reader);
+        var upstreamId = await AnthropicSse.ReadUntilFirstTextAsync(reader);
 
         // The simulator records a call when it has sent all of it: not yet.
         Assert.DoesNotContain(edge.Simulator.Served.Snapshot(), call => call.Id == upstreamId);
@@ -185,30 +185,6 @@ public sealed class ResilienceTests(EdgeHarness edge)
         Assert.InRange(settled.Usage.Tokens.OutputTokens, 1, 39);
         var served = await edge.Simulator.Served.WaitForAsync(call => call.Model == "stalling-gpt").WaitAsync(s_wait);
         Assert.False(served.Completed);
-    }
-
-    /// <summary>Reads SSE lines up to the first text delta; returns the upstream message id from message_start.</summary>
-    private static async Task<string> ReadUntilFirstTextAsync(StreamReader reader)
-    {
-        string? upstreamId = null;
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            if (!line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                continue;
-            }
-            var data = JsonNode.Parse(line["data: ".Length..])!;
-            var type = data["type"]!.GetValue<string>();
-            if (type == "message_start")
-            {
-                upstreamId = data["message"]!["id"]!.GetValue<string>();
-            }
-            else if (type == "content_block_delta")
-            {
-                return upstreamId ?? throw new InvalidOperationException("No message_start before the first delta.");
-            }
-        }
-        throw new InvalidOperationException("The stream ended before any text.");
     }
 
     private static HttpRequestMessage Messages(string key, string model, bool stream)

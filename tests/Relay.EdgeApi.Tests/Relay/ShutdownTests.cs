@@ -24,7 +24,7 @@ public sealed class ShutdownTests(EdgeHarness harness)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var callId = Assert.Single(response.Headers.GetValues("x-relay-call-id"));
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        var upstreamId = await ReadUntilFirstTextAsync(reader);
+        var upstreamId = await AnthropicSse.ReadUntilFirstTextAsync(reader);
 
         var stopping = edge.StoppingAsync();
         var stopped = edge.StopAsync();
@@ -61,7 +61,7 @@ public sealed class ShutdownTests(EdgeHarness harness)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var callId = Assert.Single(response.Headers.GetValues("x-relay-call-id"));
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        await ReadUntilFirstTextAsync(reader);
+        await AnthropicSse.ReadUntilFirstTextAsync(reader);
 
         var stopped = edge.StopAsync();
         var received = new StringBuilder();
@@ -191,30 +191,6 @@ public sealed class ShutdownTests(EdgeHarness harness)
         using var made = await http.SendAsync(key);
         made.EnsureSuccessStatusCode();
         return (accountId, (await made.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>());
-    }
-
-    /// <summary>Reads SSE lines up to the first text delta; returns the upstream message id from message_start.</summary>
-    private static async Task<string> ReadUntilFirstTextAsync(StreamReader reader)
-    {
-        string? upstreamId = null;
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            if (!line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                continue;
-            }
-            var data = JsonNode.Parse(line["data: ".Length..])!;
-            var type = data["type"]!.GetValue<string>();
-            if (type == "message_start")
-            {
-                upstreamId = data["message"]!["id"]!.GetValue<string>();
-            }
-            else if (type == "content_block_delta")
-            {
-                return upstreamId ?? throw new InvalidOperationException("No message_start before the first delta.");
-            }
-        }
-        throw new InvalidOperationException("The stream ended before any text.");
     }
 
     private static HttpRequestMessage Messages(string key, string model)
