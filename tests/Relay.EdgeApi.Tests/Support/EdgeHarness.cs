@@ -169,22 +169,6 @@ public sealed class EdgeHarness : IAsyncLifetime
         }
         return settings;
     }
-
-    private sealed class EdgeFactory(Dictionary<string, string?> settings, SettlementLog settlements) : WebApplicationFactory<edge::Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-            builder.ConfigureTestServices(services =>
-            {
-                services.RemoveAll<ISettlementObserver>();
-                services.AddSingleton<ISettlementObserver>(settlements);
-            });
-        }
-    }
 }
 
 [CollectionDefinition(Name)]
