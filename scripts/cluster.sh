@@ -220,7 +220,7 @@ simulator_channels() {
   [ -z "$settings" ] || url="$url/$settings"
   for provider in anthropic openai glm; do
     case "$provider" in
-      anthropic) models="claude-opus-4-6 claude-sonnet-4-6 claude-haiku-4-5 claude-sonnet-4-5 claude-opus-4-5" ;;
+      anthropic) models="claude-opus-4-8 claude-opus-4-6 claude-sonnet-4-6 claude-haiku-4-5 claude-sonnet-4-5 claude-opus-4-5" ;;
       openai) models="gpt-5.4 gpt-5.3-codex gpt-5.2-codex gpt-5-codex" ;;
       glm) models="glm-5.1 glm-5" ;;
     esac

@@ -71,7 +71,7 @@ env ConnectionStrings__Redis="$RELAY_REDIS" ASPNETCORE_URLS="http://127.0.0.1:$e
   Relay__Channels__0__ApiKey=sim-key \
   Relay__Channels__0__Models__0=claude-opus-4-6 Relay__Channels__0__Models__1=claude-sonnet-4-6 \
   Relay__Channels__0__Models__2=claude-haiku-4-5 Relay__Channels__0__Models__3=claude-sonnet-4-5 \
-  Relay__Channels__0__Models__4=claude-opus-4-5 \
+  Relay__Channels__0__Models__4=claude-opus-4-5 Relay__Channels__0__Models__5=claude-opus-4-8 \
   Relay__Channels__1__Name=sim-openai Relay__Channels__1__Provider=openai Relay__Channels__1__BaseUrl="$sim" \
   Relay__Channels__1__ApiKey=sim-key \
   Relay__Channels__1__Models__0=gpt-5.4 Relay__Channels__1__Models__1=gpt-5.3-codex Relay__Channels__1__Models__2=gpt-5.2-codex \

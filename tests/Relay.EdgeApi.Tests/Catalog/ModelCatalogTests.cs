@@ -65,6 +65,16 @@ public sealed class ModelCatalogTests
         }
     }
 
+    [Fact]
+    public void The_shipped_catalog_serves_claude_codes_default_model_at_its_list_price()
+    {
+        // Claude Code 2.1 asks for claude-opus-4-8 unless told otherwise: $5 / $25 per million tokens, less 10%.
+        var price = Support.Prices.Of("claude-opus-4-8");
+
+        Assert.Equal(Usd.FromDecimal(4.5m), price.Charge(new TokenUsage(1_000_000, 0)));
+        Assert.Equal(Usd.FromDecimal(22.5m), price.Charge(new TokenUsage(0, 1_000_000)));
+    }
+
     private static (IConfigurationRoot Configuration, ModelCatalog Catalog) Catalog(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
