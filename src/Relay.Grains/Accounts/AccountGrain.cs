@@ -14,7 +14,7 @@ namespace Relay.Accounts;
 /// row carrying its sequence number and the balance after it, committed before the caller hears "booked".
 /// On activation the grain reads the newest row, so after a crash at any point its balance agrees with its
 /// ledger. Reservations of calls in flight are committed at admission in their own table, so a crash
-/// forgets none of them: each is settled, or expires into its charge (docs/accounts.md).
+/// forgets none of them: each is settled, or expires by the rule (charged if its call started; docs/accounts.md).
 /// </summary>
 /// <remarks>
 /// Admissions and settlements interleave: each decides in memory, in one uninterrupted step, then waits for
@@ -309,7 +309,7 @@ internal sealed partial class AccountGrain(
         try
         {
             // Durable before the call goes upstream: a silo crash cannot forget a call in flight, whose edge
-            // may die too and never settle it; the reservation then expires into its charge on reactivation.
+            // may die too and never settle it; the reservation then expires by the rule (charged if started).
             await _journal.OpenReservationAsync(new StoredReservation(request.CallId, reservation.Amount, reservation.Device, reservation.OpenedAt));
         }
         catch
@@ -334,7 +334,7 @@ internal sealed partial class AccountGrain(
         }
         catch (Exception e)
         {
-            // In memory it is started; stored, it is not until a later write: after a crash it would be released.
+            // Started in memory, not in storage: only if this activation is lost too would the call be released.
             LogStartNotPersisted(e, Id, callId);
         }
     }
