@@ -1,16 +1,9 @@
-extern alias edge;
-
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Relay.Accounts;
-using Relay.EdgeApi.Relay;
 using Relay.Simulator.Hosting;
 using Relay.Testing;
 

@@ -1,13 +1,6 @@
-extern alias edge;
-
 using System.Globalization;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Relay.EdgeApi.Relay;
 
 namespace Relay.EdgeApi.Tests.Support;
 
