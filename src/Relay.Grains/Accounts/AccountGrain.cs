@@ -281,8 +281,8 @@ internal sealed partial class AccountGrain(
             return new Admission(AdmissionOutcome.AlreadyReleased, Available, ActiveDevices(now));
         }
 
-        ForgetIdleDevices(now);
         var active = ActiveDevices(now);
+        ForgetIdleDevices(active);
         if (active.Count >= _rules.MaxDevices && !active.Any(d => d.Device == request.Device))
         {
             LogDeviceRefused(Id, request.Device, active.Count);
@@ -666,10 +666,10 @@ internal sealed partial class AccountGrain(
     /// Drops idle devices from memory; the next write of the account's state persists it (until then an idle
     /// device is simply idle again on the next look).
     /// </summary>
-    private void ForgetIdleDevices(DateTimeOffset now)
+    private void ForgetIdleDevices(List<DeviceActivity> active)
     {
-        var active = ActiveDevices(now).Select(d => d.Device).ToHashSet();
-        foreach (var device in state.State.Devices.Keys.Where(d => !active.Contains(d)).ToList())
+        var kept = active.Select(d => d.Device).ToHashSet();
+        foreach (var device in state.State.Devices.Keys.Where(d => !kept.Contains(d)).ToList())
         {
             state.State.Devices.Remove(device);
         }
