@@ -47,7 +47,7 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
         {
             return AsRepeatAsync(first);
         }
-        var operation = new Operation(new Draft(entryId, kind, delta, reference, usage), Opens: null, closesReservation);
+        var operation = new Operation(new Draft(entryId, kind, delta, reference, usage), Opens: null, Starts: null, closesReservation);
         var done = Enqueue(operation);
         _pendingEntries[entryId] = done;
         if (delta < Usd.Zero)
@@ -59,15 +59,15 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
 
     /// <summary>Makes a reservation durable.</summary>
     public Task OpenReservationAsync(StoredReservation reservation) =>
-        Enqueue(new Operation(Draft: null, reservation, Closes: null));
+        Enqueue(new Operation(Draft: null, reservation, Starts: null, Closes: null));
 
     /// <summary>Records that a reserved call's upstream has answered.</summary>
     public Task MarkStartedAsync(string callId) =>
-        Enqueue(new Operation(Draft: null, Opens: null, Closes: null) { Starts = callId });
+        Enqueue(new Operation(Draft: null, Opens: null, callId, Closes: null));
 
     /// <summary>Closes a reservation with no entry (a call that cost nothing).</summary>
     public Task<PostingResult> CloseReservationAsync(string callId) =>
-        Enqueue(new Operation(Draft: null, Opens: null, callId));
+        Enqueue(new Operation(Draft: null, Opens: null, Starts: null, callId));
 
     private static async Task<PostingResult> AsRepeatAsync(Task<PostingResult> first)
     {
@@ -120,11 +120,9 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
                 {
                     await writer.CommitAsync(accountId, new JournalBatch(
                         [.. batch.Where(o => o.Opens is not null).Select(o => o.Opens!)],
+                        [.. batch.Where(o => o.Starts is not null).Select(o => o.Starts!)],
                         [.. batch.Where(o => o.Closes is not null).Select(o => o.Closes!)],
-                        entries)
-                    {
-                        Started = [.. batch.Where(o => o.Starts is not null).Select(o => o.Starts!)],
-                    });
+                        entries));
                     (Sequence, Balance) = (sequence, balance);
                     break;
                 }
@@ -213,12 +211,9 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
 
     private sealed record Draft(string EntryId, LedgerEntryKind Kind, Usd Delta, string Reference, UsageRecord? Usage);
 
-    private sealed record Operation(Draft? Draft, StoredReservation? Opens, string? Closes)
+    private sealed record Operation(Draft? Draft, StoredReservation? Opens, string? Starts, string? Closes)
     {
         public TaskCompletionSource<PostingResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>A reserved call whose upstream has answered.</summary>
-        public string? Starts { get; init; }
 
         /// <summary>The entry this operation books in the transaction being tried; null if none.</summary>
         public LedgerEntry? Entry { get; set; }

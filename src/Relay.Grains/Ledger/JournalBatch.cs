@@ -4,14 +4,12 @@ using Relay.Money;
 namespace Relay.Ledger;
 
 /// <summary>What one account commits at once: reservations opened, started and closed, and ledger entries.</summary>
+/// <param name="Started">Reserved calls whose upstream has answered.</param>
 public sealed record JournalBatch(
     IReadOnlyList<StoredReservation> Opened,
+    IReadOnlyList<string> Started,
     IReadOnlyList<string> Closed,
-    IReadOnlyList<LedgerEntry> Entries)
-{
-    /// <summary>Calls whose upstream has answered.</summary>
-    public IReadOnlyList<string> Started { get; init; } = [];
-}
+    IReadOnlyList<LedgerEntry> Entries);
 
 /// <summary>A call admitted and not yet settled, as the reservations table holds it.</summary>
 public sealed record StoredReservation(string CallId, Usd Amount, string Device, DateTimeOffset OpenedAt, bool Started = false);

@@ -55,6 +55,6 @@ public sealed class LedgerWriterTests : IAsyncLifetime
     }
 
     private static JournalBatch Credit(long sequence, string entryId) => new(
-        [], [],
+        [], [], [],
         [new LedgerEntry(sequence, entryId, LedgerEntryKind.TopUp, Usd.FromDecimal(1m), Usd.FromDecimal(sequence), DateTimeOffset.UtcNow, "test", null)]);
 }
