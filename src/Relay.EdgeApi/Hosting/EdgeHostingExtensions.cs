@@ -10,7 +10,7 @@ using Orleans.Configuration;
 using Relay.EdgeApi.Accounts;
 using Relay.EdgeApi.Catalog;
 using Relay.EdgeApi.Channels;
-using Relay.EdgeApi.Relay;
+using Relay.EdgeApi.Calls;
 using Relay.EdgeApi.Telemetry;
 using StackExchange.Redis;
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Relay.EdgeApi.Relay;
+using Relay.EdgeApi.Calls;
 
 namespace Relay.EdgeApi.Tests.Support;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Relay.EdgeApi.Relay;
+using Relay.EdgeApi.Calls;
 
 namespace Relay.EdgeApi.Tests.Support;
 

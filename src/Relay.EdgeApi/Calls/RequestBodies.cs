@@ -1,7 +1,7 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Relay.EdgeApi.Relay;
+namespace Relay.EdgeApi.Calls;
 
 /// <summary>Reads a request body whole, refusing it past a size limit before reading more than the limit.</summary>
 public static class RequestBodies

@@ -4,7 +4,7 @@ using Relay.Accounts;
 using Relay.EdgeApi.Tests.Support;
 using Relay.Money;
 
-namespace Relay.EdgeApi.Tests.Relay;
+namespace Relay.EdgeApi.Tests.Calls;
 
 [Collection(SharedEdge.Name)]
 public sealed class ConcurrencyTests(EdgeHarness edge)

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Orleans.Runtime.Messaging;
 using Relay.EdgeApi.Errors;
 
-namespace Relay.EdgeApi.Relay;
+namespace Relay.EdgeApi.Calls;
 
 /// <summary>
 /// A call Relay cannot serve for a moment, through no fault of the call: the silo cluster does not answer (a

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using Relay.EdgeApi.Protocols;
 using Relay.EdgeApi.Telemetry;
 
-namespace Relay.EdgeApi.Relay;
+namespace Relay.EdgeApi.Calls;
 
 /// <summary>The provider-compatible API: Anthropic Messages, OpenAI Chat Completions and Responses, and the model list.</summary>
 public static class RelayApi

@@ -1,6 +1,6 @@
 using Relay.Accounts;
 
-namespace Relay.EdgeApi.Relay;
+namespace Relay.EdgeApi.Calls;
 
 /// <summary>A call the edge has finished with: what it settled and what the account grain answered (null when settling failed).</summary>
 public sealed record SettledCall(string CallId, string AccountId, UsageRecord Usage, PostingResult? Result);

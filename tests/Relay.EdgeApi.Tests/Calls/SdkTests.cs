@@ -8,7 +8,7 @@ using OpenAI.Responses;
 using Relay.EdgeApi.Tests.Support;
 using Relay.Money;
 
-namespace Relay.EdgeApi.Tests.Relay;
+namespace Relay.EdgeApi.Tests.Calls;
 
 /// <summary>The official SDKs, pointed at Relay, against the simulator: text intact, the account charged the priced usage.</summary>
 [Collection(SharedEdge.Name)]

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Relay.EdgeApi.Tests.Support;
 
-namespace Relay.EdgeApi.Tests.Relay;
+namespace Relay.EdgeApi.Tests.Calls;
 
 /// <summary>The requests Claude Code and Codex send reach the upstream byte for byte, but for the model name.</summary>
 [Collection(SharedEdge.Name)]

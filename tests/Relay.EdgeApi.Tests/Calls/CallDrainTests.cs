@@ -3,9 +3,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Relay.EdgeApi.Hosting;
-using Relay.EdgeApi.Relay;
+using Relay.EdgeApi.Calls;
 
-namespace Relay.EdgeApi.Tests.Relay;
+namespace Relay.EdgeApi.Tests.Calls;
 
 /// <summary>The drain's own rules, on a fake clock: what it refuses, when it cuts, what it waits for.</summary>
 public sealed class CallDrainTests : IDisposable

@@ -12,7 +12,7 @@ using Relay.EdgeApi.Protocols;
 using Relay.EdgeApi.Telemetry;
 using Relay.Money;
 
-namespace Relay.EdgeApi.Relay;
+namespace Relay.EdgeApi.Calls;
 
 /// <summary>
 /// The life of one call: authenticate, read and inspect the body, resolve the model, admit through the account

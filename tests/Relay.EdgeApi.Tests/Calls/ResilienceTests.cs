@@ -7,7 +7,7 @@ using Relay.EdgeApi.Tests.Support;
 using Relay.Money;
 using Relay.Simulator.Served;
 
-namespace Relay.EdgeApi.Tests.Relay;
+namespace Relay.EdgeApi.Tests.Calls;
 
 /// <summary>Failover before the first byte, none after it; client disconnects; streaming without buffering.</summary>
 [Collection(SharedEdge.Name)]

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Relay.EdgeApi.Hosting;
 
-namespace Relay.EdgeApi.Relay;
+namespace Relay.EdgeApi.Calls;
 
 /// <summary>
 /// How an edge stops without leaving an admitted call to its reservation's expiry. Once the host begins to

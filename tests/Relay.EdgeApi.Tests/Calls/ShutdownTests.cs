@@ -7,7 +7,7 @@ using Relay.Accounts;
 using Relay.EdgeApi.Tests.Support;
 using Relay.Money;
 
-namespace Relay.EdgeApi.Tests.Relay;
+namespace Relay.EdgeApi.Tests.Calls;
 
 /// <summary>An edge told to stop drains its open calls and settles every one of them before it exits.</summary>
 [Collection(SharedEdge.Name)]

@@ -5,7 +5,7 @@ using Relay.Accounts;
 using Relay.EdgeApi.Hosting;
 using Relay.EdgeApi.Telemetry;
 
-namespace Relay.EdgeApi.Relay;
+namespace Relay.EdgeApi.Calls;
 
 /// <summary>
 /// Posts a call's usage to its account grain. Settling is idempotent on the call id, so it is retried freely;

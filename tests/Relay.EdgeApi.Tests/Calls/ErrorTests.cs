@@ -5,8 +5,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Relay.EdgeApi.Tests.Support;
 using Relay.Money;
+using Relay.Accounts;
 
-namespace Relay.EdgeApi.Tests.Relay;
+namespace Relay.EdgeApi.Tests.Calls;
 
 /// <summary>Every refusal speaks the client's protocol with the documented status, and changes no balance.</summary>
 [Collection(SharedEdge.Name)]
@@ -154,7 +155,7 @@ public sealed class ErrorTests(EdgeHarness edge)
 
         AssertRefusal(refusal, 502, dialect, anthropicType: "api_error", openAIType: "server_error", openAICode: "upstream_error");
         var settled = Assert.Single(await edge.Settlements.WaitForAsync(accountId, 1));
-        Assert.Equal(global::Relay.Accounts.PostingOutcome.Released, settled.Result!.Outcome);
+        Assert.Equal(PostingOutcome.Released, settled.Result!.Outcome);
         await AssertUntouchedAsync(accountId, 1m);
     }
 

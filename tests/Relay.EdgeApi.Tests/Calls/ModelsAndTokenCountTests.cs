@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using Relay.EdgeApi.Tests.Support;
 using Relay.Money;
 
-namespace Relay.EdgeApi.Tests.Relay;
+namespace Relay.EdgeApi.Tests.Calls;
 
 [Collection(SharedEdge.Name)]
 public sealed class ModelsAndTokenCountTests(EdgeHarness edge)

@@ -9,7 +9,7 @@ using Relay.EdgeApi.Hosting;
 using Relay.EdgeApi.Protocols;
 using Relay.EdgeApi.Telemetry;
 
-namespace Relay.EdgeApi.Relay;
+namespace Relay.EdgeApi.Calls;
 
 /// <summary>What the edge sends upstream for one call.</summary>
 public sealed record UpstreamCall(
