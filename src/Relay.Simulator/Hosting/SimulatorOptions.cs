@@ -1,3 +1,5 @@
+using Relay.Simulator.Alipay;
+
 namespace Relay.Simulator.Hosting;
 
 /// <summary>Settings of the simulator, bound from the <c>Simulator</c> configuration section.</summary>
@@ -19,6 +21,9 @@ public sealed class SimulatorOptions
 
     /// <summary>Models listed by <c>GET /v1/models</c>. Any model name is accepted in a call.</summary>
     public IList<string> Models { get; } = [];
+
+    /// <summary>The Alipay stand-in (<c>Simulator:Alipay</c>), off until its keys are set.</summary>
+    public AlipayStandInOptions Alipay { get; } = new();
 
     internal IReadOnlyList<string> ListedModels => Models.Count > 0
         ? [.. Models]
