@@ -102,7 +102,8 @@ if [ -z "${Relay__Payments__Stablecoin__RpcUrl:-}" ]; then
     deployer=$(sed -n 's/^(0) \(0x[0-9a-fA-F]\{40\}\) .*/\1/p' "$run/anvil.log")
     wallet=$(sed -n 's/^(1) \(0x[0-9a-fA-F]\{40\}\) .*/\1/p' "$run/anvil.log")
     wallet_key=$(sed -n 's/^(1) \(0x[0-9a-fA-F]\{64\}\)$/\1/p' "$run/anvil.log")
-    read -r _ _ token <<<"$(evm_send "$deployer" "" "0x$(tr -d '[:space:]' <tests/Relay.Tests/Stablecoin/Token/TestToken.bin)$(evm_word 1000000000000000)")"
+    deployed=$(evm_send "$deployer" "" "0x$(tr -d '[:space:]' <tests/Relay.Tests/Stablecoin/Token/TestToken.bin)$(evm_word 1000000000000000)")
+    read -r _ _ token <<<"$deployed"
     evm_transfer "$token" "$deployer" "$wallet" 1000000000000 >/dev/null
     cat >"$run/stablecoin.env" <<EOS
 EVM_RPC_URL=$EVM_RPC_URL
