@@ -92,7 +92,10 @@ public static class EdgeHostingExtensions
         services.AddSingleton<ChannelRouter>();
         services.AddSingleton<UpstreamHttp>();
         services.AddSingleton<UpstreamCaller>();
+        services.AddSingleton<FailedKeyThrottle>();
         services.AddSingleton<CallerResolver>();
+        services.AddSingleton<BodyBudget>();
+        services.AddSingleton<TokenCountLimit>();
         services.AddSingleton<DeviceIdentity>();
         services.AddSingleton<CallSettler>();
         services.AddSingleton<CallRelay>();

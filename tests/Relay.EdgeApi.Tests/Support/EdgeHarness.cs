@@ -111,6 +111,8 @@ public sealed class EdgeHarness : IAsyncLifetime
             ["Relay:AdminToken"] = AdminToken,
             ["Relay:Users:SessionSecret"] = "edge-tests-session-secret-0123456789abcdef",
             ["Relay:Network:TrustedProxies:0"] = "127.0.0.1",
+            // Every test calls from 127.0.0.1, and several on purpose with bad keys; the throttle has its own tests.
+            ["Relay:Keys:FailedPermitLimit"] = "100000",
             ["Relay:Upstream:RetryDelay"] = "00:00:00.010",
             ["Relay:Upstream:IdleTimeout"] = "00:00:05",
             ["Relay:Upstream:Breaker:MinimumThroughput"] = "1000",

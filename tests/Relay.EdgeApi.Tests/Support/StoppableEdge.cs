@@ -36,6 +36,9 @@ public sealed class StoppableEdge : IAsyncDisposable
 
     public IHostApplicationLifetime Lifetime => _factory.Services.GetRequiredService<IHostApplicationLifetime>();
 
+    /// <summary>The edge's own services, to look at its state.</summary>
+    public IServiceProvider Services => _factory.Services;
+
     public static StoppableEdge Start(string clusterId, Uri simulator, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var port = TestSilo.FreePort();
