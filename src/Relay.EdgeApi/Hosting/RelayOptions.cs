@@ -11,6 +11,12 @@ public sealed class RelayOptions
     /// <summary>Bearer token of the admin API; the admin API answers 404 while it is empty.</summary>
     public string? AdminToken { get; set; }
 
+    /// <summary>
+    /// The local port of the edge's internal listener, which alone serves <c>/admin</c> and the Prometheus scrape.
+    /// The edge must also listen on it (ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS). Unset: neither is served.
+    /// </summary>
+    public int? InternalPort { get; set; }
+
     public KeyOptions Keys { get; set; } = new();
 
     public LimitOptions Limits { get; set; } = new();

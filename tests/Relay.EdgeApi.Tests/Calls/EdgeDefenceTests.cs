@@ -147,7 +147,7 @@ public sealed class EdgeDefenceTests(EdgeHarness harness)
     {
         var (disabledId, disabledKey) = await harness.NewAccountAsync(1m);
         using var disable = EdgeHarness.Admin(HttpMethod.Put, $"admin/accounts/{disabledId}/disabled", new { disabled = true });
-        Assert.Equal(HttpStatusCode.NoContent, (await harness.Http.SendAsync(disable)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await harness.AdminHttp.SendAsync(disable)).StatusCode);
         var (emptyId, emptyKey) = await harness.NewAccountAsync(0m);
 
         using var disabled = await harness.Http.SendAsync(CountTokens(disabledKey));
