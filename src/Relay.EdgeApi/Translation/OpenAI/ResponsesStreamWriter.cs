@@ -124,7 +124,7 @@ internal sealed class ResponsesStreamWriter(SseOutput output, long created, Conv
     {
         Close();
         var (space, plain) = request.NamespacedTools.TryGetValue(name, out var original) ? (original.Namespace, original.Name) : ((string?)null, name);
-        var item = new Item(Kind.FunctionCall, "fc_" + Guid.NewGuid().ToString("N"), _items.Count) { CallId = id, Name = plain, Namespace = space };
+        var item = new Item(Kind.FunctionCall, ItemId("fc_"), _items.Count) { CallId = id, Name = plain, Namespace = space };
         _items.Add(item);
         _open = item;
         var w = Begin("response.output_item.added");
@@ -209,7 +209,7 @@ internal sealed class ResponsesStreamWriter(SseOutput output, long created, Conv
         }
         Close();
         var prefix = kind == Kind.Message ? "msg_" : "rs_";
-        var item = new Item(kind, prefix + Guid.NewGuid().ToString("N"), _items.Count);
+        var item = new Item(kind, ItemId(prefix), _items.Count);
         _items.Add(item);
         _open = item;
         var w = Begin("response.output_item.added");
@@ -281,6 +281,9 @@ internal sealed class ResponsesStreamWriter(SseOutput output, long created, Conv
         WriteItem(w, item, "completed");
         output.End();
     }
+
+    /// <summary>Item ids follow from the response's: the same answer always reads the same, however it was chunked.</summary>
+    private string ItemId(string prefix) => $"{prefix}{_id["resp_".Length..]}_{_items.Count}";
 
     private static void Position(Utf8JsonWriter w, Item item)
     {
