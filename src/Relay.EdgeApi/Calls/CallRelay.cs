@@ -111,7 +111,7 @@ public sealed partial class CallRelay(
             return;
         }
 
-        var account = grains.GetGrain<IAccountGrain>(caller.AccountId);
+        var account = grains.GetGrain<IAccountCallsGrain>(caller.AccountId);
         var estimate = model.Price.Charge(new TokenUsage(facts.EstimatedInputTokens, facts.MaxOutputTokens ?? settings.Admission.DefaultOutputTokens));
         var device = devices.Of(context);
         Admission admission;
@@ -179,7 +179,7 @@ public sealed partial class CallRelay(
 
     /// <summary>Sends the admitted call upstream and relays the answer; returns what to settle.</summary>
     private async Task<UsageRecord> RelayAsync(
-        HttpContext context, IAccountGrain account, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts, CatalogModel model, long started)
+        HttpContext context, IAccountCallsGrain account, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts, CatalogModel model, long started)
     {
         var clientGone = context.RequestAborted;
         // The answer ends early when the client leaves, or when the edge has stopped and its drain time is over.
@@ -337,7 +337,7 @@ public sealed partial class CallRelay(
     /// Tells the account the upstream answered (one-way: the call does not wait), so that if this edge dies
     /// before settling, the reservation is charged; a call whose upstream never answered is released instead.
     /// </summary>
-    private void MarkStarted(IAccountGrain account, string callId)
+    private void MarkStarted(IAccountCallsGrain account, string callId)
     {
         try
         {
