@@ -11,6 +11,8 @@ mkdir -p "$run"
 
 silo_http="${RELAY_SILO_HTTP_PORT:-8081}"
 edge_port="${RELAY_EDGE_PORT:-8080}"
+# The edge's internal listener: the admin API and metrics, never served on the public port.
+edge_admin_port="${RELAY_EDGE_ADMIN_PORT:-8082}"
 sim_port="${RELAY_SIMULATOR_PORT:-8790}"
 anvil_port="${RELAY_ANVIL_PORT:-8545}"
 
@@ -146,8 +148,9 @@ admin_token="$(cat "$run/admin-token")"
 
 echo "[up] starting the edge"
 sim="http://127.0.0.1:$sim_port"
-env "${stablecoin_env[@]}" "${alipay_edge_env[@]}" ConnectionStrings__Redis="$RELAY_REDIS" ASPNETCORE_URLS="http://127.0.0.1:$edge_port" \
-  Relay__AdminToken="$admin_token" Relay__Users__SessionSecret="$(cat "$run/session-secret")" \
+env "${stablecoin_env[@]}" "${alipay_edge_env[@]}" \
+  ConnectionStrings__Redis="$RELAY_REDIS" ASPNETCORE_URLS="http://127.0.0.1:$edge_port;http://127.0.0.1:$edge_admin_port" \
+  Relay__InternalPort="$edge_admin_port" Relay__AdminToken="$admin_token" Relay__Users__SessionSecret="$(cat "$run/session-secret")" \
   Relay__Channels__0__Name=sim-anthropic Relay__Channels__0__Provider=anthropic Relay__Channels__0__BaseUrl="$sim" \
   Relay__Channels__0__ApiKey=sim-key \
   Relay__Channels__0__Models__0=claude-opus-4-6 Relay__Channels__0__Models__1=claude-sonnet-4-6 \
@@ -165,11 +168,12 @@ wait_http "http://127.0.0.1:$edge_port/healthz"
 
 echo "[up] creating the demo account"
 edge="http://127.0.0.1:$edge_port"
+edge_admin="http://127.0.0.1:$edge_admin_port"
 admin=(-fsS -H "Authorization: Bearer $admin_token" -H "Content-Type: application/json")
-account_id=$(curl "${admin[@]}" -X POST "$edge/admin/accounts" -d '{"email":"demo@relay.local"}' | sed -n 's/.*"accountId":"\([^"]*\)".*/\1/p')
-curl "${admin[@]}" -X POST "$edge/admin/accounts/$account_id/credits" \
+account_id=$(curl "${admin[@]}" -X POST "$edge_admin/admin/accounts" -d '{"email":"demo@relay.local"}' | sed -n 's/.*"accountId":"\([^"]*\)".*/\1/p')
+curl "${admin[@]}" -X POST "$edge_admin/admin/accounts/$account_id/credits" \
   -d "{\"amountUsd\": 5.00, \"reason\": \"demo credit\", \"id\": \"demo-$account_id\"}" >/dev/null
-key=$(curl "${admin[@]}" -X POST "$edge/admin/accounts/$account_id/keys" -d '{"name":"demo"}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+key=$(curl "${admin[@]}" -X POST "$edge_admin/admin/accounts/$account_id/keys" -d '{"name":"demo"}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
 echo "$key" >"$run/demo-key"
 
 cat <<EOM
@@ -180,6 +184,7 @@ Relay is up, relaying to the built-in upstream simulator (no provider account ne
   Simulator   $sim  (pid $(cat "$run/simulator.pid"), what it served: $sim/_sim/served)
   PostgreSQL  $RELAY_POSTGRES
   Redis       $RELAY_REDIS
+  Admin API   $edge_admin/admin (and metrics at $edge_admin/metrics; not on the public port)
   Admin token $admin_token   (also in $run/admin-token)
 
 Demo account $account_id with \$5.00, API key:
@@ -191,7 +196,7 @@ A streamed call with curl:
     -d '{"model":"claude-sonnet-4-6","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Hello"}]}'
 
 What it cost:
-  curl -s $edge/admin/accounts/$account_id/usage -H "Authorization: Bearer $admin_token"
+  curl -s $edge_admin/admin/accounts/$account_id/usage -H "Authorization: Bearer $admin_token"
 
 Claude Code:
   export ANTHROPIC_BASE_URL=$edge
@@ -212,12 +217,22 @@ Codex (~/.codex/config.toml):
 EOM
 
 # ---- Top-ups: how to pay both ways ---------------------------------------------------------------------------
-if [ ${#alipay_edge_env[@]} -gt 0 ]; then
+# Top-ups belong to a signed-in person (the admin token is not taken on /api/topups), so the lines sign one up.
+if [ ${#alipay_edge_env[@]} -gt 0 ] || [ ${#stablecoin_env[@]} -gt 0 ]; then
   cat <<EOM
 
-Top up by Alipay, through the simulator's local Alipay stand-in (no real money; keys in $run/alipay-standin):
-  payUrl=\$(printf '%b' "\$(curl -s $edge/api/topups/alipay -H "Authorization: Bearer $admin_token" \\
-    -H "Content-Type: application/json" -d '{"accountId":"$account_id","amountUsd":5.00}' | sed -n 's/.*"payUrl":"\([^"]*\)".*/\1/p')")
+Top up, as a person signed in (no real money either way):
+  curl -s $edge/api/signup -H "Content-Type: application/json" -d '{"email":"payer@example.com","password":"correct horse battery"}'
+  token=\$(curl -s $edge/api/signin -H "Content-Type: application/json" \\
+    -d '{"email":"payer@example.com","password":"correct horse battery"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  curl -s $edge/api/me -H "Authorization: Bearer \$token"    # the balance
+EOM
+fi
+if [ ${#alipay_edge_env[@]} -gt 0 ]; then
+  cat <<EOM
+By Alipay, through the simulator's local Alipay stand-in (test keys in $run/alipay-standin):
+  payUrl=\$(printf '%b' "\$(curl -s $edge/api/topups/alipay -H "Authorization: Bearer \$token" \\
+    -H "Content-Type: application/json" -d '{"amountUsd":5.00}' | sed -n 's/.*"payUrl":"\([^"]*\)".*/\1/p')")
   echo "\$payUrl"    # open it in a browser and press Pay: the stand-in notifies the edge, then sends you back
   curl -si -X POST "\${payUrl/gateway.do/pay}" | grep -i '^location'    # or press Pay without a browser
   What the stand-in paid and notified: $sim/_sim/alipay/trades
@@ -226,20 +241,15 @@ fi
 if [ ${#stablecoin_env[@]} -gt 0 ]; then
   # shellcheck disable=SC1091
   source "$run/stablecoin.env"
-  deposit=$(curl "${admin[@]}" "$edge/api/topups/stablecoin/address?accountId=$account_id" | sed -n 's/.*"address":"\([^"]*\)".*/\1/p')
   cat <<EOM
-
-Top up by stablecoin, on a local EVM node (anvil $EVM_RPC_URL, chain $CHAIN_ID, pid $(cat "$run/anvil.pid"), a block a second):
+By stablecoin, on a local EVM node (anvil $EVM_RPC_URL, chain $CHAIN_ID, pid $(cat "$run/anvil.pid"), a block a second):
   token $TOKEN_SYMBOL $TOKEN (6 decimals), credited after $CONFIRMATIONS confirmations
   test wallet $WALLET holds 1,000,000 $TOKEN_SYMBOL; its private key (anvil's dev key) $WALLET_KEY
-  the demo account's deposit address: $deposit
-  pay it:  bash scripts/pay-stablecoin.sh $deposit 5.00
-  any account's address: curl -s "$edge/api/topups/stablecoin/address" -H "Authorization: Bearer <session token>"
+  address=\$(curl -s $edge/api/topups/stablecoin/address -H "Authorization: Bearer \$token" | sed -n 's/.*"address":"\([^"]*\)".*/\1/p')
+  bash scripts/pay-stablecoin.sh \$address 5.00
 EOM
 fi
 cat <<EOM
-
-Balance: curl -s $edge/admin/accounts/$account_id -H "Authorization: Bearer $admin_token"
 
 Stop it with: bash scripts/up.sh down
 EOM
