@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Relay.Accounts;
 using Relay.EdgeApi.Payments;
+using Relay.EdgeApi.Users;
 using Relay.Money;
 using Relay.Payments;
 using Relay.Simulator.Hosting;
@@ -25,7 +26,6 @@ namespace Relay.Tests.Payments;
 [Collection(SharedSilo.Name)]
 public sealed partial class AlipayStandInTests(InProcessSilo silo) : IAsyncLifetime, IDisposable
 {
-    private const string AdminToken = "test-admin-token";
     private const string AppId = "local-alipay-standin";
 
     private static readonly RSA MerchantKey = RSA.Create(2048);
@@ -50,7 +50,7 @@ public sealed partial class AlipayStandInTests(InProcessSilo silo) : IAsyncLifet
         builder.WebHost.UseUrls(_edgeUrl.AbsoluteUri);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Relay:AdminToken"] = AdminToken,
+            ["Relay:Users:SessionSecret"] = "alipay-stand-in-tests-session-secret-0123456789",
             ["Relay:Payments:Alipay:AppId"] = AppId,
             ["Relay:Payments:Alipay:GatewayUrl"] = _sim.AlipayGatewayUrl.AbsoluteUri,
             ["Relay:Payments:Alipay:MerchantPrivateKey"] = MerchantKey.ExportPkcs8PrivateKeyPem(),
@@ -61,6 +61,7 @@ public sealed partial class AlipayStandInTests(InProcessSilo silo) : IAsyncLifet
         });
         builder.Services.AddSingleton(silo.Grains);
         builder.Services.AddSingleton<TimeProvider>(silo.Clock);
+        builder.Services.AddUserApi(builder.Configuration);
         builder.Services.AddPayments(builder.Configuration);
         _edge = builder.Build();
         _edge.MapPaymentsApi();
@@ -157,9 +158,11 @@ public sealed partial class AlipayStandInTests(InProcessSilo silo) : IAsyncLifet
         await account.OpenAsync("payer@example.com");
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_edgeUrl, "/api/topups/alipay"))
         {
-            Content = JsonContent.Create(new { accountId = account.GetPrimaryKeyString(), amountUsd = 5.00m }),
+            Content = JsonContent.Create(new { amountUsd = 5.00m }),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        // The person tops up their own account, signed in.
+        var session = _edge!.Services.GetRequiredService<SessionTokens>().Issue(account.GetPrimaryKeyString()).Token;
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
         using var created = await _browser.SendAsync(request);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var body = (await created.Content.ReadFromJsonAsync<AlipayTopUpCreated>())!;
