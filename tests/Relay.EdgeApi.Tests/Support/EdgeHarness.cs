@@ -106,7 +106,7 @@ public sealed class EdgeHarness : IAsyncLifetime
         {
             ["ConnectionStrings:Redis"] = TestSilo.Redis,
             ["Orleans:ClusterId"] = Silo.ClusterId,
-            ["Orleans:ServiceId"] = TestSilo.ServiceId,
+            ["Orleans:ServiceId"] = Silo.ServiceId,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Relay:AdminToken"] = AdminToken,
             ["Relay:Users:SessionSecret"] = "edge-tests-session-secret-0123456789abcdef",
@@ -118,14 +118,18 @@ public sealed class EdgeHarness : IAsyncLifetime
             // Test-only catalog entries whose upstream id differs from the name the client sends.
             ["Relay:Models:capture-claude:UpstreamModel"] = "claude-sonnet-4-5-20250929",
             ["Relay:Models:capture-claude:Aliases:0"] = "capture-claude-latest",
+            ["Relay:Models:capture-claude:Provider"] = "anthropic",
             ["Relay:Models:capture-claude:Prices:Input"] = "3",
             ["Relay:Models:capture-claude:Prices:Output"] = "15",
             ["Relay:Models:capture-codex:UpstreamModel"] = "gpt-5.2-codex",
             ["Relay:Models:capture-codex:Aliases:0"] = "capture-codex-latest",
+            ["Relay:Models:capture-codex:Provider"] = "openai",
             ["Relay:Models:capture-codex:Prices:Input"] = "1.75",
             ["Relay:Models:capture-codex:Prices:Output"] = "14",
+            ["Relay:Models:overloaded-claude:Provider"] = "anthropic",
             ["Relay:Models:overloaded-claude:Prices:Input"] = "3",
             ["Relay:Models:overloaded-claude:Prices:Output"] = "15",
+            ["Relay:Models:stalling-gpt:Provider"] = "openai",
             ["Relay:Models:stalling-gpt:Prices:Input"] = "1",
             ["Relay:Models:stalling-gpt:Prices:Output"] = "10",
         };

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Relay.Testing;
 
 namespace Relay.EdgeApi.Tests.Support;
 
@@ -36,15 +37,15 @@ public sealed class StoppableEdge : IAsyncDisposable
 
     public IHostApplicationLifetime Lifetime => _factory.Services.GetRequiredService<IHostApplicationLifetime>();
 
-    public static StoppableEdge Start(string clusterId, Uri simulator, IReadOnlyDictionary<string, string?>? overrides = null)
+    public static StoppableEdge Start(RelaySiloHost silo, Uri simulator, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var port = TestSilo.FreePort();
         var sim = simulator.ToString().TrimEnd('/');
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Redis"] = TestSilo.Redis,
-            ["Orleans:ClusterId"] = clusterId,
-            ["Orleans:ServiceId"] = TestSilo.ServiceId,
+            ["Orleans:ClusterId"] = silo.ClusterId,
+            ["Orleans:ServiceId"] = silo.ServiceId,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Relay:AdminToken"] = EdgeHarness.AdminToken,
             ["Relay:Upstream:Breaker:MinimumThroughput"] = "1000",
