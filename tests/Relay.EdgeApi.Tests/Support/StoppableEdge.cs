@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Relay.EdgeApi.Catalog;
 using Relay.Testing;
 
 namespace Relay.EdgeApi.Tests.Support;
@@ -36,6 +37,9 @@ public sealed class StoppableEdge : IAsyncDisposable
     public SettlementLog Settlements { get; }
 
     public IHostApplicationLifetime Lifetime => _factory.Services.GetRequiredService<IHostApplicationLifetime>();
+
+    /// <summary>The edge's copy of the cluster's catalog.</summary>
+    public ClusterCatalog Catalog => _factory.Services.GetRequiredService<ClusterCatalog>();
 
     public static StoppableEdge Start(RelaySiloHost silo, Uri simulator, IReadOnlyDictionary<string, string?>? overrides = null)
     {
