@@ -139,7 +139,8 @@ public sealed class EdgeHarness : IAsyncLifetime
             ("tiny-sim", "anthropic", sim + $"/_first-byte-delay-ms/500/_input-tokens/1/_output-tokens/{OutputTokens}", 0, ["claude-haiku-4-5"]),
             ("broken", "anthropic", sim + "/_fault/status-500", 0, ["claude-opus-4-6"]),
             ("spare", "anthropic", sim + usage, 1, ["claude-opus-4-6"]),
-            ("paced", "anthropic", sim + "/_event-delay-ms/150/_output-tokens/20", 0, ["claude-opus-4-5"]),
+            // The same as StoppableEdge's "paced": a stoppable edge on this harness's silo routes by this catalog.
+            ("paced", "anthropic", sim + $"/_event-delay-ms/100/_input-tokens/{StoppableEdge.PacedInputTokens}/_output-tokens/{StoppableEdge.PacedOutputTokens}", 0, ["claude-opus-4-5"]),
             ("slow", "anthropic", sim + "/_event-delay-ms/100/_output-tokens/300", 0, ["claude-sonnet-4-5"]),
             ("openai-sim", "openai", sim + usage, 0, ["gpt-5.4", "gpt-5.3-codex"]),
             ("cutting", "openai", sim + "/_fault/cut-mid-stream/_output-tokens/40", 0, ["gpt-5-codex"]),

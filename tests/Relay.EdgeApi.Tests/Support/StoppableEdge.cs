@@ -10,7 +10,9 @@ namespace Relay.EdgeApi.Tests.Support;
 /// An edge of its own, on Kestrel, that a test may stop (the host's StopAsync, as SIGTERM does) while calls are
 /// open. It joins a given cluster and relays to the simulator through a few channels:
 /// <c>claude-opus-4-5</c> streams 20 output tokens paced 100 ms apart (1000 input tokens),
-/// <c>claude-sonnet-4-5</c> streams 300 paced 100 ms apart, <c>claude-sonnet-4-6</c> answers at once.
+/// <c>claude-sonnet-4-5</c> streams 300 paced 100 ms apart, <c>claude-sonnet-4-6</c> answers at once. These settings
+/// seed the cluster's catalog only when it is empty: on the shared harness's silo the harness's channels, which are the
+/// same, are used.
 /// </summary>
 public sealed class StoppableEdge : IAsyncDisposable
 {
