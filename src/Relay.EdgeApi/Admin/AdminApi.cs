@@ -7,6 +7,7 @@ using Relay.Accounts;
 using Relay.EdgeApi.Accounts;
 using Relay.EdgeApi.Hosting;
 using Relay.EdgeApi.Users;
+using Relay.Users.Identity;
 using Relay.Identity;
 using Relay.Keys;
 using Relay.Money;

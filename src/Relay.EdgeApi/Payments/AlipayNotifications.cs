@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Relay.Payments;
+using Relay.Users.Payments;
 
 namespace Relay.EdgeApi.Payments;
 

@@ -6,6 +6,7 @@ using Relay.Accounts;
 using Relay.Money;
 using Relay.Payments;
 using Relay.Stablecoin;
+using Relay.Users.Payments;
 
 namespace Relay.EdgeApi.Payments;
 
@@ -19,13 +20,8 @@ public static class PaymentsApi
 {
     public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration config)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        services.AddOptions<PaymentsOptions>().Bind(config.GetSection(PaymentsOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PaymentsOptions>, PaymentsOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<AlipaySigner>();
+        services.AddTopUps(config);
         services.TryAddSingleton<AlipayNotifications>();
-        services.TryAddSingleton<TopUpOrderNumbers>();
         services.TryAddSingleton<TopUpAccessFilter>();
         return services;
     }
@@ -79,12 +75,12 @@ public static class PaymentsApi
 
     /// <summary>Creates an order for the account and answers the signed URL of Alipay's payment page.</summary>
     internal static async Task<Results<Created<AlipayTopUpCreated>, ValidationProblem, NotFound<string>, ProblemHttpResult>> CreateAlipayTopUpAsync(
-        NewAlipayTopUp request, HttpContext http, IGrainFactory grains, AlipaySigner signer, TopUpOrderNumbers numbers, IOptions<PaymentsOptions> options)
+        NewAlipayTopUp request, HttpContext http, AlipayTopUps topUps)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(http);
         var caller = http.TopUpCaller();
-        if (!signer.IsConfigured)
+        if (!topUps.IsConfigured)
         {
             return TypedResults.Problem("Top-ups by Alipay are not configured.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
@@ -99,7 +95,7 @@ public static class PaymentsApi
         {
             errors["accountId"] = ["A session tops up its own account only; leave accountId out."];
         }
-        if (request.AmountUsd is not { } usd || usd <= 0m || decimal.Round(usd, 2) != usd || usd > 1_000_000m)
+        if (request.AmountUsd is not { } usd || !AlipayTopUps.IsValidAmount(usd))
         {
             errors["amountUsd"] = ["A positive amount in USD with at most two decimals (cents) is required."];
         }
@@ -108,32 +104,18 @@ public static class PaymentsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var account = await grains.GetGrain<IAccountGrain>(accountId!).GetAsync();
-        if (account.CreatedAt is null)
+        var result = await topUps.CreateAsync(accountId!, request.AmountUsd!.Value);
+        return result switch
         {
-            return TypedResults.NotFound($"No account {accountId}.");
-        }
-
-        var alipay = options.Value.Alipay;
-        var quote = CnyExchange.QuoteUsd(request.AmountUsd!.Value, alipay.UsdPerCny);
-        var orderId = numbers.Next();
-        var creation = await grains.GetGrain<IPaymentOrderGrain>(orderId)
-            .CreateAsync(NewPaymentOrder.For(accountId!, PaymentMethod.Alipay, quote, alipay.Subject));
-        if (creation.Outcome == CreationOutcome.BelowMinimum)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            { Outcome: AlipayTopUpOutcome.Created, Order: { } order, PayUrl: { } payUrl } => TypedResults.Created($"/api/topups/{order.OrderId}",
+                new AlipayTopUpCreated(order.OrderId, payUrl.AbsoluteUri, order.AmountCny, Cents(order.Credit))),
+            { Outcome: AlipayTopUpOutcome.UnknownAccount } => TypedResults.NotFound($"No account {accountId}."),
+            { Outcome: AlipayTopUpOutcome.BelowMinimum } => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
-                ["amountUsd"] = [$"The minimum top-up is ${Cents(creation.Minimum)}."],
-            });
-        }
-        if (creation is not { Outcome: CreationOutcome.Created, Order: { } order })
-        {
-            return TypedResults.Problem($"Order number {orderId} is taken; try again.", statusCode: StatusCodes.Status409Conflict);
-        }
-
-        var payUrl = signer.PagePayUrl(order);
-        return TypedResults.Created($"/api/topups/{orderId}",
-            new AlipayTopUpCreated(orderId, payUrl.AbsoluteUri, order.AmountCny, Cents(order.Credit)));
+                ["amountUsd"] = [$"The minimum top-up is ${Cents(result.Minimum)}."],
+            }),
+            _ => TypedResults.Problem("The order number is taken; try again.", statusCode: StatusCodes.Status409Conflict),
+        };
     }
 
     internal static async Task<Results<Ok<TopUpStatus>, NotFound>> GetTopUpAsync(string orderId, HttpContext http, IGrainFactory grains)

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Relay.Accounts;
 using Relay.Identity;
 using Relay.Money;
+using Relay.Users.Identity;
 
 namespace Relay.EdgeApi.Users;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Relay.Users.Identity;
 
 namespace Relay.EdgeApi.Users;
 
@@ -26,9 +26,7 @@ public static class UserApiExtensions
             .Bind(config.GetSection(UserApiOptions.Section))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UserApiOptions>, UserApiOptionsValidation>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IPasswordHasher<PasswordOwner>, PasswordHasher<PasswordOwner>>();
-        services.TryAddSingleton<Passwords>();
+        services.AddAccountIdentity();
         services.TryAddSingleton<SessionTokens>();
 
         services.AddRateLimiter(limiter =>

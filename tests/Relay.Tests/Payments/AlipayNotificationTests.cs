@@ -1,5 +1,6 @@
 using Relay.Accounts;
 using Relay.EdgeApi.Payments;
+using Relay.Users.Payments;
 using Relay.Money;
 using Relay.Payments;
 using Relay.Tests.Support;

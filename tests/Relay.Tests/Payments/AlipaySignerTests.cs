@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Relay.EdgeApi.Payments;
+using Relay.Users.Payments;
 using Relay.Money;
 using Relay.Payments;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Relay.EdgeApi.Payments;
+using Relay.Users.Payments;
 
 namespace Relay.Tests.Payments;
 

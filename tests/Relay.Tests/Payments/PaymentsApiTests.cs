@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PdfSharp.Pdf.IO;
 using Relay.Accounts;
 using Relay.EdgeApi.Payments;
+using Relay.Users.Payments;
 using Relay.EdgeApi.Users;
 using Relay.Money;
 using Relay.Tests.Support;

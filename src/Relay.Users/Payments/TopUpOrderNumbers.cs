@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Security.Cryptography;
 
-namespace Relay.EdgeApi.Payments;
+namespace Relay.Users.Payments;
 
 /// <summary>
 /// New order numbers (Alipay's <c>out_trade_no</c>, at most 64 characters): <c>R</c>, the UTC time to the second
 /// and 12 random digits, e.g. <c>R20261127081500482913305716</c>. 10^12 numbers per second make a collision
 /// unlikely, and the order grain refuses to reuse a number with other terms if one happens.
 /// </summary>
-internal sealed class TopUpOrderNumbers(TimeProvider clock)
+public sealed class TopUpOrderNumbers(TimeProvider clock)
 {
     private const int RandomDigits = 12;
 

@@ -2,10 +2,10 @@ using PdfSharp.Drawing;
 using PdfSharp.Fonts;
 using PdfSharp.Pdf;
 
-namespace Relay.EdgeApi.Payments;
+namespace Relay.Users.Payments;
 
 /// <summary>A top-up receipt as a one-page A4 PDF, drawn with PDFsharp.</summary>
-internal static class ReceiptPdf
+public static class ReceiptPdf
 {
     private const double Margin = 56;
 

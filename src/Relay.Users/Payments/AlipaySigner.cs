@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Relay.Payments;
 
-namespace Relay.EdgeApi.Payments;
+namespace Relay.Users.Payments;
 
 /// <summary>
 /// Alipay's RSA2 (SHA256withRSA, PKCS#1 v1.5) signatures: signs the page-pay request with the application's
@@ -13,7 +13,7 @@ namespace Relay.EdgeApi.Payments;
 /// purpose (shared/wire/alipay/signing.md): a request signs <c>sign_type</c> and drops empty values; a
 /// notification's signed content leaves out both <c>sign</c> and <c>sign_type</c>.
 /// </summary>
-internal sealed class AlipaySigner(IOptions<PaymentsOptions> options, TimeProvider clock)
+public sealed class AlipaySigner(IOptions<PaymentsOptions> options, TimeProvider clock)
 {
     public const string PagePayMethod = "alipay.trade.page.pay";
     public const string PagePayProduct = "FAST_INSTANT_TRADE_PAY";

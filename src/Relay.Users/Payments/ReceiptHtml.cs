@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text;
 
-namespace Relay.EdgeApi.Payments;
+namespace Relay.Users.Payments;
 
 /// <summary>A top-up receipt as a self-contained, printable HTML page.</summary>
-internal static class ReceiptHtml
+public static class ReceiptHtml
 {
     public static string Render(TopUpReceipt receipt)
     {

@@ -1,4 +1,4 @@
-namespace Relay.EdgeApi.Payments;
+namespace Relay.Users.Payments;
 
 /// <summary>
 /// The edge's side of top-ups, from configuration section <c>Relay:Payments</c>. The minimum top-up

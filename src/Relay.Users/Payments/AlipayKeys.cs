@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Relay.EdgeApi.Payments;
+namespace Relay.Users.Payments;
 
 /// <summary>Loads the RSA keys of an Alipay application, as PEM or as the bare Base64 Alipay's tools print.</summary>
 internal static class AlipayKeys

@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Identity;
 
-namespace Relay.EdgeApi.Users;
+namespace Relay.Users.Identity;
 
 /// <summary>Whose password a hash protects; ASP.NET Core Identity's hasher is typed by it.</summary>
-internal sealed record PasswordOwner(string Email);
+public sealed record PasswordOwner(string Email);
 
 /// <summary>Hashes and checks passwords with ASP.NET Core Identity's hasher (PBKDF2, salted, versioned).</summary>
-internal sealed class Passwords(IPasswordHasher<PasswordOwner> hasher)
+public sealed class Passwords(IPasswordHasher<PasswordOwner> hasher)
 {
     public const int MaxLength = 1024;
 

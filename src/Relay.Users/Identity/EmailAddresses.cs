@@ -1,7 +1,7 @@
-namespace Relay.EdgeApi.Users;
+namespace Relay.Users.Identity;
 
 /// <summary>How an email address is keyed: trimmed and lowercase, so one person has one account.</summary>
-internal static class EmailAddresses
+public static class EmailAddresses
 {
     private const int MaxLength = 254;
 

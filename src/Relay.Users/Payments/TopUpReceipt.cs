@@ -3,10 +3,10 @@ using Relay.Accounts;
 using Relay.Money;
 using Relay.Payments;
 
-namespace Relay.EdgeApi.Payments;
+namespace Relay.Users.Payments;
 
 /// <summary>What a top-up receipt states. Only a paid order has one.</summary>
-internal sealed record TopUpReceipt(
+public sealed record TopUpReceipt(
     string Number,
     DateTimeOffset PaidAt,
     string Payer,

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Relay.EdgeApi.Payments;
+namespace Relay.Users.Payments;
 
 /// <summary>When Alipay is configured at all, everything it needs must be there and the keys must load.</summary>
 internal sealed class PaymentsOptionsValidator : IValidateOptions<PaymentsOptions>
