@@ -45,13 +45,13 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await using var changing = StoppableEdge.Start(_silo, _simulator.BaseUrl);
         await using var other = StoppableEdge.Start(_silo, _simulator.BaseUrl);
-        var (accountId, key) = await NewAccountAsync(changing.Http);
+        var (accountId, key) = await NewAccountAsync(changing.AdminHttp);
         // gpt-5.4 on the simulator: 1000 input and 12 output tokens, at $2.50 / $15 less 10%.
         await ChatAsync(other.Http, key);
         Assert.Equal(Usd.FromDecimal(0.000_002_25m * 1000 + 0.000_013_5m * 12), Assert.Single(await other.Settlements.WaitForAsync(accountId, 1)).Usage.Cost);
 
         var clock = Stopwatch.StartNew();
-        using var changed = await changing.Http.SendAsync(Admin(HttpMethod.Put, "admin/models/gpt-5.4/pricing", new
+        using var changed = await changing.AdminHttp.SendAsync(Admin(HttpMethod.Put, "admin/models/gpt-5.4/pricing", new
         {
             list = new { input = 4m, output = 20m },
             discount = 1m,
@@ -68,7 +68,7 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
         // The edge that made the change served it at once.
         Assert.True(changing.Catalog.WhenServingAsync(version).IsCompleted);
 
-        var audit = await AuditAsync(changing.Http);
+        var audit = await AuditAsync(changing.AdminHttp);
         var entry = audit[0]!;
         Assert.Equal("model.update", entry["action"]!.GetValue<string>());
         Assert.Equal("gpt-5.4", entry["subject"]!.GetValue<string>());
@@ -84,11 +84,11 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await using var edge = StoppableEdge.Start(_silo, _simulator.BaseUrl);
         await using var other = StoppableEdge.Start(_silo, _simulator.BaseUrl);
-        var (_, key) = await NewAccountAsync(edge.Http);
+        var (_, key) = await NewAccountAsync(edge.AdminHttp);
         const string firstKey = "sk-ant-first-0123456789abcdefWXYZ";
         const string secondKey = "sk-ant-second-0123456789abcdef9876";
 
-        using (var model = await edge.Http.SendAsync(Admin(HttpMethod.Put, "admin/models/claude-captured", new
+        using (var model = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Put, "admin/models/claude-captured", new
         {
             provider = "anthropic",
             pricing = new { list = new { input = 3m, output = 15m } },
@@ -96,7 +96,7 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
         {
             Assert.Equal(HttpStatusCode.OK, model.StatusCode);
         }
-        using (var added = await edge.Http.SendAsync(Admin(HttpMethod.Post, "admin/channels", new
+        using (var added = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Post, "admin/channels", new
         {
             name = "captured",
             provider = "anthropic",
@@ -113,7 +113,7 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
         await MessagesAsync(other.Http, key, "claude-captured");
         Assert.Equal(firstKey, _capture.Requests.Last().Headers["x-api-key"]);
 
-        using (var rotated = await edge.Http.SendAsync(Admin(HttpMethod.Put, "admin/channels/captured/key", new { apiKey = secondKey })))
+        using (var rotated = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Put, "admin/channels/captured/key", new { apiKey = secondKey })))
         {
             Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
         }
@@ -122,8 +122,8 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(secondKey, _capture.Requests.Last().Headers["x-api-key"]);
 
         // Neither the catalog, nor the audit log, nor the stored row holds a key; operators see a fingerprint and the last 4.
-        var catalog = await (await edge.Http.SendAsync(Admin(HttpMethod.Get, "admin/catalog"))).Content.ReadAsStringAsync();
-        var auditText = await (await edge.Http.SendAsync(Admin(HttpMethod.Get, "admin/catalog/audit?limit=1000"))).Content.ReadAsStringAsync();
+        var catalog = await (await edge.AdminHttp.SendAsync(Admin(HttpMethod.Get, "admin/catalog"))).Content.ReadAsStringAsync();
+        var auditText = await (await edge.AdminHttp.SendAsync(Admin(HttpMethod.Get, "admin/catalog/audit?limit=1000"))).Content.ReadAsStringAsync();
         var stored = await StoredRowsAsync();
         foreach (var text in new[] { catalog, auditText, stored })
         {
@@ -134,7 +134,7 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
         var channel = JsonNode.Parse(catalog)!["channels"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "captured")!;
         Assert.Equal(CatalogRules.Fingerprint(secondKey), channel["keyFingerprint"]!.GetValue<string>());
         Assert.Equal("9876", channel["keyLast4"]!.GetValue<string>());
-        var rotation = (await AuditAsync(edge.Http))[0]!;
+        var rotation = (await AuditAsync(edge.AdminHttp))[0]!;
         Assert.Equal("channel.rotate-key", rotation["action"]!.GetValue<string>());
         Assert.Equal(CatalogRules.Fingerprint(firstKey), rotation["before"]!["keyFingerprint"]!.GetValue<string>());
         Assert.Equal(CatalogRules.Fingerprint(secondKey), rotation["after"]!["keyFingerprint"]!.GetValue<string>());
@@ -153,15 +153,15 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
             ["Relay:Channels:4:Priority"] = "1",
             ["Relay:Channels:4:Models:0"] = "claude-sonnet-4-6",
         });
-        var (accountId, key) = await NewAccountAsync(edge.Http);
+        var (accountId, key) = await NewAccountAsync(edge.AdminHttp);
 
         await MessagesAsync(edge.Http, key, "claude-sonnet-4-6");
-        using (var disabled = await edge.Http.SendAsync(Admin(HttpMethod.Put, "admin/channels/prompt/enabled", new { enabled = false })))
+        using (var disabled = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Put, "admin/channels/prompt/enabled", new { enabled = false })))
         {
             Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
         }
         await MessagesAsync(edge.Http, key, "claude-sonnet-4-6");
-        using (var enabled = await edge.Http.SendAsync(Admin(HttpMethod.Put, "admin/channels/prompt/enabled", new { enabled = true })))
+        using (var enabled = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Put, "admin/channels/prompt/enabled", new { enabled = true })))
         {
             Assert.Equal(HttpStatusCode.OK, enabled.StatusCode);
         }
@@ -169,7 +169,7 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
 
         var settled = await edge.Settlements.WaitForAsync(accountId, 3);
         Assert.Equal(["prompt", "backup", "prompt"], settled.Select(s => s.Usage.Channel));
-        var audit = await AuditAsync(edge.Http);
+        var audit = await AuditAsync(edge.AdminHttp);
         Assert.Equal(["channel.enable", "channel.disable"], audit.Take(2).Select(e => e!["action"]!.GetValue<string>()));
         Assert.False(audit[1]!["after"]!["channel"]!["enabled"]!.GetValue<bool>());
         Assert.True(audit[1]!["before"]!["channel"]!["enabled"]!.GetValue<bool>());
@@ -189,16 +189,16 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
             ["Relay:Channels:4:BaseUrl"] = "http://127.0.0.1:1",
             ["Relay:Channels:4:ApiKey"] = "unused-key",
         });
-        var (accountId, key) = await NewAccountAsync(second.Http);
+        var (accountId, key) = await NewAccountAsync(second.AdminHttp);
 
         await ChatAsync(second.Http, key);
 
         Assert.Equal(1, seeded);
         Assert.Equal(seeded, await CatalogVersionAsync());
         Assert.Equal(Usd.FromDecimal(0.000_002_25m * 1000 + 0.000_013_5m * 12), Assert.Single(await second.Settlements.WaitForAsync(accountId, 1)).Usage.Cost);
-        var catalog = JsonNode.Parse(await (await second.Http.SendAsync(Admin(HttpMethod.Get, "admin/catalog"))).Content.ReadAsStringAsync())!;
+        var catalog = JsonNode.Parse(await (await second.AdminHttp.SendAsync(Admin(HttpMethod.Get, "admin/catalog"))).Content.ReadAsStringAsync())!;
         Assert.DoesNotContain(catalog["channels"]!.AsArray(), c => c!["name"]!.GetValue<string>() == "only-in-the-second-file");
-        var seed = Assert.Single(await AuditAsync(second.Http))!;
+        var seed = Assert.Single(await AuditAsync(second.AdminHttp))!;
         Assert.Equal("seed", seed["action"]!.GetValue<string>());
         Assert.Null(seed["before"]);
         Assert.StartsWith("configuration of edge ", seed["actor"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -211,18 +211,18 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
         var before = await CatalogVersionAsync();
 
         // A nano-dollar per million at a discount of 0.5 is half a nano-dollar: not exact.
-        using var inexact = await edge.Http.SendAsync(Admin(HttpMethod.Put, "admin/models/gpt-5.4/pricing", new { list = new { input = 0.000000001m, output = 1m }, discount = 0.5m }));
-        using var falling = await edge.Http.SendAsync(Admin(HttpMethod.Put, "admin/models/gpt-5.4/pricing", new
+        using var inexact = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Put, "admin/models/gpt-5.4/pricing", new { list = new { input = 0.000000001m, output = 1m }, discount = 0.5m }));
+        using var falling = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Put, "admin/models/gpt-5.4/pricing", new
         {
             list = new { input = 1m, output = 1m },
             tiers = new[] { new { aboveInputTokens = 200_000, prices = new { input = 2m, output = 2m } }, new { aboveInputTokens = 100_000, prices = new { input = 3m, output = 3m } } },
         }));
-        using var unknownModel = await edge.Http.SendAsync(Admin(HttpMethod.Post, "admin/channels", new { name = "x", provider = "openai", baseUrl = "https://api.openai.com", apiKey = "sk-0123456789abcdef", models = new[] { "gpt-nope" } }));
-        using var keyWithNewline = await edge.Http.SendAsync(Admin(HttpMethod.Post, "admin/channels", new { name = "x", provider = "openai", baseUrl = "https://api.openai.com", apiKey = "sk-abc\r\nx-injected: 1" }));
-        using var keyInUpdate = await edge.Http.SendAsync(Admin(HttpMethod.Put, "admin/channels/prompt", new { provider = "anthropic", baseUrl = "https://api.anthropic.com", apiKey = "sk-0123456789abcdef" }));
-        using var aliasTaken = await edge.Http.SendAsync(Admin(HttpMethod.Put, "admin/models/new-model", new { provider = "openai", aliases = new[] { "GPT-5.4" }, pricing = new { list = new { input = 1m, output = 1m } } }));
-        using var inUse = await edge.Http.SendAsync(Admin(HttpMethod.Delete, "admin/models/gpt-5.4"));
-        using var missing = await edge.Http.SendAsync(Admin(HttpMethod.Put, "admin/channels/nobody/enabled", new { enabled = false }));
+        using var unknownModel = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Post, "admin/channels", new { name = "x", provider = "openai", baseUrl = "https://api.openai.com", apiKey = "sk-0123456789abcdef", models = new[] { "gpt-nope" } }));
+        using var keyWithNewline = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Post, "admin/channels", new { name = "x", provider = "openai", baseUrl = "https://api.openai.com", apiKey = "sk-abc\r\nx-injected: 1" }));
+        using var keyInUpdate = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Put, "admin/channels/prompt", new { provider = "anthropic", baseUrl = "https://api.anthropic.com", apiKey = "sk-0123456789abcdef" }));
+        using var aliasTaken = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Put, "admin/models/new-model", new { provider = "openai", aliases = new[] { "GPT-5.4" }, pricing = new { list = new { input = 1m, output = 1m } } }));
+        using var inUse = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Delete, "admin/models/gpt-5.4"));
+        using var missing = await edge.AdminHttp.SendAsync(Admin(HttpMethod.Put, "admin/channels/nobody/enabled", new { enabled = false }));
 
         await AssertRefusedAsync(inexact, HttpStatusCode.BadRequest, "pricing.list.input");
         await AssertRefusedAsync(falling, HttpStatusCode.BadRequest, "pricing.tiers[1].aboveInputTokens");
@@ -234,7 +234,7 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("openai-prompt", await inUse.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal(before, await CatalogVersionAsync());
-        Assert.Single(await AuditAsync(edge.Http));
+        Assert.Single(await AuditAsync(edge.AdminHttp));
     }
 
     [Fact]
@@ -244,7 +244,7 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Put, "admin/models/gpt-5.4/pricing") { Content = JsonContent.Create(new { list = new { input = 0m, output = 0m } }) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "wrong");
 
-        using var response = await edge.Http.SendAsync(request);
+        using var response = await edge.AdminHttp.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(1, await CatalogVersionAsync());
