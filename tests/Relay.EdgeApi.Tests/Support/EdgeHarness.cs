@@ -22,6 +22,11 @@ public sealed class EdgeHarness : IAsyncLifetime
 
     public const long OutputTokens = 12;
 
+    /// <summary>Tool calls the tool channels make when tools are offered, and their reasoning tokens (shown when asked).</summary>
+    public const int ToolCalls = 2;
+
+    public const int ReasoningTokens = 3;
+
     /// <summary>The request body limit the edge runs with in tests (the default is 32 MiB).</summary>
     public const long MaxBodyBytes = 2 * 1024 * 1024;
 
@@ -129,6 +134,13 @@ public sealed class EdgeHarness : IAsyncLifetime
             ["Relay:Models:stalling-gpt:Prices:Input"] = "1",
             ["Relay:Models:stalling-gpt:Prices:Output"] = "10",
         };
+        // Translation: models whose channels make tool calls, and OpenAI channels that speak only one of its two APIs.
+        foreach (var (id, provider, input, output) in new[] { ("tool-claude", "anthropic", "3", "15"), ("tool-gpt", "openai", "2.5", "15"), ("chat-only-gpt", "openai", "1", "10"), ("responses-only-gpt", "openai", "1.25", "10") })
+        {
+            settings[$"Relay:Models:{id}:Provider"] = provider;
+            settings[$"Relay:Models:{id}:Prices:Input"] = input;
+            settings[$"Relay:Models:{id}:Prices:Output"] = output;
+        }
         var channels = new (string Name, string Provider, string BaseUrl, int Priority, string[] Models)[]
         {
             ("anthropic-sim", "anthropic", sim + usage, 0, ["claude-sonnet-4-6"]),
@@ -145,6 +157,10 @@ public sealed class EdgeHarness : IAsyncLifetime
             ("stalling", "openai", sim + "/_fault/stall/_output-tokens/40", 0, ["stalling-gpt"]),
             ("capture-anthropic", "anthropic", Capture.BaseUrl.ToString().TrimEnd('/'), 0, ["capture-claude"]),
             ("capture-openai", "openai", Capture.BaseUrl.ToString().TrimEnd('/'), 0, ["capture-codex"]),
+            ("tools-anthropic", "anthropic", sim + usage + $"/_tool-calls/{ToolCalls}/_reasoning-tokens/{ReasoningTokens}", 0, ["tool-claude"]),
+            ("tools-openai", "openai", sim + usage + $"/_tool-calls/{ToolCalls}/_reasoning-tokens/{ReasoningTokens}", 0, ["tool-gpt"]),
+            ("chat-only", "openai", sim + usage, 0, ["chat-only-gpt"]),
+            ("responses-only", "openai", sim + usage, 0, ["responses-only-gpt"]),
         };
         for (var i = 0; i < channels.Length; i++)
         {
@@ -158,6 +174,15 @@ public sealed class EdgeHarness : IAsyncLifetime
             for (var m = 0; m < models.Length; m++)
             {
                 settings[prefix + $"Models:{m}"] = models[m];
+            }
+            // An empty path removes the protocol from the channel.
+            if (name == "chat-only")
+            {
+                settings[prefix + "Paths:OpenAIResponses"] = "";
+            }
+            else if (name == "responses-only")
+            {
+                settings[prefix + "Paths:OpenAIChat"] = "";
             }
         }
         return settings;
