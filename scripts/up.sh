@@ -117,8 +117,7 @@ Claude Code:
   export ANTHROPIC_AUTH_TOKEN=$key
   claude
 
-Codex (~/.codex/config.toml):
-  model = "gpt-5.3-codex"
+Codex (~/.codex/config.toml; no model line needed: Codex's default model is served):
   model_provider = "relay"
 
   [model_providers.relay]

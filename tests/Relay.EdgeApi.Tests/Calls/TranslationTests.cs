@@ -330,7 +330,7 @@ public sealed class TranslationTests(EdgeHarness edge)
         var (accountId, key) = await edge.NewAccountAsync(5m);
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
         {
-            Content = JsonContent.Create(new { model = "overloaded-claude", messages = new[] { new { role = "user", content = "Hi" } } }),
+            Content = JsonContent.Create(new { model = "overloaded-sonnet", messages = new[] { new { role = "user", content = "Hi" } } }),
         };
         request.Headers.Authorization = new("Bearer", key);
 

@@ -135,7 +135,7 @@ public sealed class EdgeHarness : IAsyncLifetime
             ["Relay:Models:stalling-gpt:Prices:Output"] = "10",
         };
         // Translation: models whose channels make tool calls, and OpenAI channels that speak only one of its two APIs.
-        foreach (var (id, provider, input, output) in new[] { ("tool-claude", "anthropic", "3", "15"), ("tool-gpt", "openai", "2.5", "15"), ("chat-only-gpt", "openai", "1", "10"), ("responses-only-gpt", "openai", "1.25", "10") })
+        foreach (var (id, provider, input, output) in new[] { ("tool-claude", "anthropic", "3", "15"), ("tool-gpt", "openai", "2.5", "15"), ("chat-only-gpt", "openai", "1", "10"), ("responses-only-gpt", "openai", "1.25", "10"), ("overloaded-sonnet", "anthropic", "3", "15") })
         {
             settings[$"Relay:Models:{id}:Provider"] = provider;
             settings[$"Relay:Models:{id}:Prices:Input"] = input;
@@ -143,7 +143,7 @@ public sealed class EdgeHarness : IAsyncLifetime
         }
         var channels = new (string Name, string Provider, string BaseUrl, int Priority, string[] Models)[]
         {
-            ("anthropic-sim", "anthropic", sim + usage, 0, ["claude-sonnet-4-6"]),
+            ("anthropic-sim", "anthropic", sim + usage, 0, ["claude-sonnet-4-6", "claude-opus-4-8"]),
             ("tiny-sim", "anthropic", sim + $"/_first-byte-delay-ms/500/_input-tokens/1/_output-tokens/{OutputTokens}", 0, ["claude-haiku-4-5"]),
             ("broken", "anthropic", sim + "/_fault/status-500", 0, ["claude-opus-4-6"]),
             ("spare", "anthropic", sim + usage, 1, ["claude-opus-4-6"]),
@@ -161,6 +161,7 @@ public sealed class EdgeHarness : IAsyncLifetime
             ("tools-openai", "openai", sim + usage + $"/_tool-calls/{ToolCalls}/_reasoning-tokens/{ReasoningTokens}", 0, ["tool-gpt"]),
             ("chat-only", "openai", sim + usage, 0, ["chat-only-gpt"]),
             ("responses-only", "openai", sim + usage, 0, ["responses-only-gpt"]),
+            ("overloaded-translated", "anthropic", sim + "/_fault/status-529", 0, ["overloaded-sonnet"]),
         };
         for (var i = 0; i < channels.Length; i++)
         {
