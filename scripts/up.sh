@@ -115,7 +115,7 @@ What it cost:
 Claude Code:
   export ANTHROPIC_BASE_URL=$edge
   export ANTHROPIC_AUTH_TOKEN=$key
-  claude
+  claude                          # or: claude --model gpt-5.4 (any model: Relay translates)
 
 Codex (~/.codex/config.toml; no model line needed: Codex's default model is served):
   model_provider = "relay"
@@ -127,6 +127,7 @@ Codex (~/.codex/config.toml; no model line needed: Codex's default model is serv
   wire_api = "responses"
 
   then: export RELAY_API_KEY=$key; codex
+  a Claude or GLM model: codex -c model=claude-sonnet-4-6 -c web_search=disabled
 
 Stop it with: bash scripts/up.sh down
 EOM
