@@ -53,6 +53,18 @@ public sealed class ClientCliTests(EdgeHarness edge)
         await AssertChargedAsync(accountId, "claude-sonnet-4-6", "/v1/messages");
     }
 
+    [Fact]
+    public async Task Codex_completes_a_prompt_on_its_default_model_with_no_model_setting()
+    {
+        var (accountId, key) = await edge.NewAccountAsync(5m);
+
+        var output = await RunCodexAsync(key, "");
+
+        Assert.Contains(ExpectedText, output, StringComparison.Ordinal);
+        // Codex 0.171.0 asks for the first model of the list it ships.
+        await AssertChargedAsync(accountId, "gpt-6.2-sol", "/v1/responses");
+    }
+
     private Task<string> RunClaudeAsync(string key, params string[] arguments) => RunAsync("claude", arguments, new()
     {
         ["ANTHROPIC_BASE_URL"] = edge.BaseUrl.ToString().TrimEnd('/'),

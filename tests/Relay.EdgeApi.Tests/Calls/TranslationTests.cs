@@ -11,6 +11,7 @@ using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Responses;
 using Relay.Accounts;
+using Relay.Catalog;
 using Relay.EdgeApi.Catalog;
 using Relay.EdgeApi.Tests.Support;
 using Relay.Money;
@@ -30,14 +31,17 @@ public sealed class TranslationTests(EdgeHarness edge)
 
     private const string WeatherSchema = """{"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer"}},"required":["city","days"]}""";
 
-    private static readonly ModelPrice s_toolClaude = ModelPrice.From(new ModelPriceOptions { Input = 3, Output = 15 }, 1m);
-    private static readonly ModelPrice s_toolGpt = ModelPrice.From(new ModelPriceOptions { Input = 2.5m, Output = 15 }, 1m);
+    private static readonly ModelPrice s_toolClaude = Priced(3, 15);
+    private static readonly ModelPrice s_toolGpt = Priced(2.5m, 15);
+
+    private static ModelPrice Priced(decimal input, decimal output) =>
+        ModelPrice.From(new ModelPricing(new TokenPrices(Usd.FromDecimal(input), Usd.FromDecimal(output)), 1m, []));
 
     /// <summary>The harness's own models (EdgeHarness configures them); the others are priced as shipped.</summary>
     private static readonly Dictionary<string, ModelPrice> s_harnessPrices = new()
     {
-        ["chat-only-gpt"] = ModelPrice.From(new ModelPriceOptions { Input = 1, Output = 10 }, 1m),
-        ["responses-only-gpt"] = ModelPrice.From(new ModelPriceOptions { Input = 1.25m, Output = 10 }, 1m),
+        ["chat-only-gpt"] = Priced(1, 10),
+        ["responses-only-gpt"] = Priced(1.25m, 10),
     };
 
     [Theory]

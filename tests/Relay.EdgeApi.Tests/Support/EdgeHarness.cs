@@ -171,7 +171,7 @@ public sealed class EdgeHarness : IAsyncLifetime
             // The same as StoppableEdge's "paced": a stoppable edge on this harness's silo routes by this catalog.
             ("paced", "anthropic", sim + $"/_event-delay-ms/100/_input-tokens/{StoppableEdge.PacedInputTokens}/_output-tokens/{StoppableEdge.PacedOutputTokens}", 0, ["claude-opus-4-5"]),
             ("slow", "anthropic", sim + "/_event-delay-ms/100/_output-tokens/300", 0, ["claude-sonnet-4-5"]),
-            ("openai-sim", "openai", sim + usage, 0, ["gpt-5.4", "gpt-5.3-codex"]),
+            ("openai-sim", "openai", sim + usage, 0, ["gpt-5.4", "gpt-5.3-codex", "gpt-6.2-sol"]),
             ("cutting", "openai", sim + "/_fault/cut-mid-stream/_output-tokens/40", 0, ["gpt-5-codex"]),
             ("glm-sim", "glm", sim + usage, 0, ["glm-5.1"]),
             ("dead", "glm", "http://127.0.0.1:1", 0, ["glm-5"]),
