@@ -5,7 +5,7 @@
 # Prints the folder whose bin/ holds claude and codex; the tests find it there (or at $RELAY_CLIENTS).
 set -euo pipefail
 
-claude_version="2.1.197"
+claude_version="2.1.332"
 codex_version="0.171.0"
 dir="${RELAY_STATE_DIR:-/var/tmp/relay}/clients"
 bin="$dir/bin"

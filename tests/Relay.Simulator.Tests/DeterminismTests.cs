@@ -167,6 +167,10 @@ public sealed class DeterminismTests : SimulatorTest
     }
 
     [Theory]
+    [InlineData("v1/messages", """{"model":"claude-opus-5-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}""")]
+    [InlineData("v1/messages", """{"model":"claude-sonnet-5-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}""")]
+    [InlineData("v1/messages", """{"model":"claude-haiku-5-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}""")]
+    [InlineData("v1/messages", """{"model":"claude-fable-5-2","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}""")]
     [InlineData("v1/messages", """{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}""")]
     [InlineData("v1/responses", """{"model":"gpt-6.2-sol","input":"hi"}""")]
     [InlineData("v1/responses", """{"model":"gpt-5.5","input":"hi"}""")]

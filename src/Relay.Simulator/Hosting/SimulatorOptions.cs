@@ -21,7 +21,7 @@ public sealed class SimulatorOptions
 
     /// <summary>
     /// Models listed by <c>GET /v1/models</c>; by default the ones Claude Code and Codex ask for with no model setting
-    /// and Relay's shipped catalog. Any model name is accepted in a call, so a model added to Relay's catalog is answered
+    /// (and for Claude Code's <c>opus</c>, <c>sonnet</c>, <c>haiku</c> and <c>fable</c>) and Relay's shipped catalog. Any model name is accepted in a call, so a model added to Relay's catalog is answered
     /// without a change here.
     /// </summary>
     public IList<string> Models { get; } = [];
@@ -31,5 +31,5 @@ public sealed class SimulatorOptions
 
     internal IReadOnlyList<string> ListedModels => Models.Count > 0
         ? [.. Models]
-        : ["claude-opus-4-8", "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5", "gpt-6.2-sol", "gpt-5.5", "gpt-5.4", "gpt-5.3-codex", "glm-5.1", "glm-5"];
+        : ["claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-fable-5-2", "claude-opus-4-8", "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5", "gpt-6.2-sol", "gpt-5.5", "gpt-5.4", "gpt-5.3-codex", "glm-5.1", "glm-5"];
 }

@@ -36,7 +36,8 @@ public sealed class ClientCliTests(EdgeHarness edge)
         var output = await RunClaudeAsync(key, "-p", "Say hello");
 
         Assert.Contains(ExpectedText, output, StringComparison.Ordinal);
-        await AssertChargedAsync(accountId, "claude-opus-4-8", "/v1/messages");
+        // Claude Code 2.1.332 asks for claude-opus-5-5 (2.1.197 asked for claude-opus-4-8).
+        await AssertChargedAsync(accountId, "claude-opus-5-5", "/v1/messages");
     }
 
     [Fact]

@@ -73,4 +73,31 @@ public sealed class LongContextPriceTests
         Assert.Equal(Usd.FromDecimal(2.7m + 0.0405m), price.Charge(new TokenUsage(300_000, 1_000)));
         Assert.Equal(Usd.FromDecimal(1.125m + 0.027m), price.Charge(new TokenUsage(250_000, 1_000)));
     }
+
+    [Fact]
+    public void The_shipped_claude_haiku_5_5_charges_a_prompt_over_100k_tokens_at_its_higher_rates()
+    {
+        var price = Support.Prices.Of("claude-haiku-5-5");
+
+        // 40,000 input + 60,000 cached = 100,000 prompt tokens: $0.10 input, $0.01 cached, $0.50 output, less 10%.
+        Assert.Equal(Usd.FromDecimal(0.0036m + 0.00054m + 0.00045m), price.Charge(new TokenUsage(40_000, 1_000, CacheReadTokens: 60_000)));
+        // One more input token: $0.50, $0.05 and $2.50 for the whole call, less 10%.
+        Assert.Equal(Usd.FromDecimal(0.01800045m + 0.0027m + 0.00225m), price.Charge(new TokenUsage(40_001, 1_000, CacheReadTokens: 60_000)));
+        // Cache writes count toward the threshold too, and are charged at the tier's write rates ($0.625 and $1.00 list).
+        Assert.Equal(Usd.FromDecimal(0.000045m + 0.028125m + 0.045m), price.Charge(new TokenUsage(100, 0, CacheWrite5mTokens: 50_000, CacheWrite1hTokens: 50_000)));
+    }
+
+    [Theory]
+    [InlineData("claude-opus-5-5", 4, 20)]
+    [InlineData("claude-sonnet-5-5", 2, 10)]
+    [InlineData("claude-fable-5-2", 8, 40)]
+    public void The_shipped_claude_5_models_charge_a_900k_token_prompt_at_their_ordinary_rates(string model, int listInput, int listOutput)
+    {
+        // Anthropic bills the whole 1M window of these models at one rate: no tier, whatever the prompt's size.
+        var price = Support.Prices.Of(model);
+
+        Assert.Empty(price.Tiers);
+        // 900,000 input and 1,000 output tokens at the list prices per million, less 10%.
+        Assert.Equal(Usd.FromDecimal(0.9m * (0.9m * listInput + 0.001m * listOutput)), price.Charge(new TokenUsage(900_000, 1_000)));
+    }
 }

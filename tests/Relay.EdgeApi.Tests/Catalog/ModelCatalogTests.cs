@@ -53,7 +53,7 @@ public sealed class ModelCatalogTests
     [Fact]
     public void The_shipped_catalog_prices_every_model_it_lists()
     {
-        foreach (var id in new[] { "gpt-5.4", "gpt-5.5", "gpt-6.2-sol", "gpt-5.3-codex", "claude-opus-4-8", "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5", "glm-5.1", "glm-5", "gpt-5-codex", "claude-sonnet-4-5" })
+        foreach (var id in new[] { "gpt-5.4", "gpt-5.5", "gpt-6.2-sol", "gpt-5.3-codex", "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5", "claude-fable-5-2", "claude-fable-5-1", "claude-opus-5", "claude-sonnet-5", "claude-opus-4-8", "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5", "glm-5.1", "glm-5", "gpt-5-codex", "claude-sonnet-4-5" })
         {
             Assert.True(Support.Prices.Of(id).Output.IsPositive, id);
         }
@@ -62,11 +62,15 @@ public sealed class ModelCatalogTests
     [Fact]
     public void The_shipped_catalog_serves_claude_codes_default_model_at_its_list_price()
     {
-        // Claude Code 2.1 asks for claude-opus-4-8 unless told otherwise: $5 / $25 per million tokens, less 10%.
-        var price = Support.Prices.Of("claude-opus-4-8");
+        // Claude Code 2.1.332 asks for claude-opus-5-5 unless told otherwise: $4 / $20 per million tokens, cache writes
+        // $5 (5 minutes) and $8 (1 hour), cache reads $0.20; less 10%.
+        var price = Support.Prices.Of("claude-opus-5-5");
 
-        Assert.Equal(Usd.FromDecimal(4.5m), price.Charge(new TokenUsage(1_000_000, 0)));
-        Assert.Equal(Usd.FromDecimal(22.5m), price.Charge(new TokenUsage(0, 1_000_000)));
+        Assert.Equal(Usd.FromDecimal(3.6m), price.Charge(new TokenUsage(1_000_000, 0)));
+        Assert.Equal(Usd.FromDecimal(18m), price.Charge(new TokenUsage(0, 1_000_000)));
+        Assert.Equal(Usd.FromDecimal(0.18m), price.Charge(new TokenUsage(0, 0, CacheReadTokens: 1_000_000)));
+        Assert.Equal(Usd.FromDecimal(4.5m), price.Charge(new TokenUsage(0, 0, CacheWrite5mTokens: 1_000_000)));
+        Assert.Equal(Usd.FromDecimal(7.2m), price.Charge(new TokenUsage(0, 0, CacheWrite1hTokens: 1_000_000)));
     }
 
     private static ModelPricing Prices(decimal input, decimal output) =>

@@ -164,7 +164,7 @@ public sealed class EdgeHarness : IAsyncLifetime
         }
         var channels = new (string Name, string Provider, string BaseUrl, int Priority, string[] Models)[]
         {
-            ("anthropic-sim", "anthropic", sim + usage, 0, ["claude-sonnet-4-6", "claude-opus-4-8"]),
+            ("anthropic-sim", "anthropic", sim + usage, 0, ["claude-sonnet-4-6", "claude-opus-4-8", "claude-opus-5-5"]),
             ("tiny-sim", "anthropic", sim + $"/_first-byte-delay-ms/500/_input-tokens/1/_output-tokens/{OutputTokens}", 0, ["claude-haiku-4-5"]),
             ("broken", "anthropic", sim + "/_fault/status-500", 0, ["claude-opus-4-6"]),
             ("spare", "anthropic", sim + usage, 1, ["claude-opus-4-6"]),
