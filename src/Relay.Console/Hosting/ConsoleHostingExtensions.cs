@@ -50,6 +50,8 @@ public static class ConsoleHostingExtensions
         services.AddSingleton<OperatorDirectory>();
         services.AddScoped<AccountSession>();
         services.AddSingleton<UsageReports>();
+        services.AddSingleton<TopUpHistory>();
+        services.AddSingleton<CatalogReader>();
         return builder;
     }
 
