@@ -10,6 +10,8 @@ mkdir -p "$run"
 
 silo_http="${RELAY_SILO_HTTP_PORT:-8081}"
 edge_port="${RELAY_EDGE_PORT:-8080}"
+# The edge's internal listener: the admin API and metrics, never served on the public port.
+edge_admin_port="${RELAY_EDGE_ADMIN_PORT:-8082}"
 sim_port="${RELAY_SIMULATOR_PORT:-8790}"
 
 stop_all() {
@@ -64,19 +66,17 @@ admin_token="$(cat "$run/admin-token")"
 [ -s "$run/session-secret" ] || head -c 48 /dev/urandom | base64 | tr -d '/+=' >"$run/session-secret"
 
 echo "[up] starting the edge"
+# One simulator channel per provider, with no model list: each serves every catalog model of its provider. They seed
+# the cluster's catalog the first time only; after that the catalog is changed through the admin API.
 sim="http://127.0.0.1:$sim_port"
-env ConnectionStrings__Redis="$RELAY_REDIS" ASPNETCORE_URLS="http://127.0.0.1:$edge_port" \
-  Relay__AdminToken="$admin_token" Relay__Users__SessionSecret="$(cat "$run/session-secret")" \
+env ConnectionStrings__Redis="$RELAY_REDIS" ASPNETCORE_URLS="http://127.0.0.1:$edge_port;http://127.0.0.1:$edge_admin_port" \
+  Relay__InternalPort="$edge_admin_port" Relay__AdminToken="$admin_token" Relay__Users__SessionSecret="$(cat "$run/session-secret")" \
   Relay__Channels__0__Name=sim-anthropic Relay__Channels__0__Provider=anthropic Relay__Channels__0__BaseUrl="$sim" \
   Relay__Channels__0__ApiKey=sim-key \
-  Relay__Channels__0__Models__0=claude-opus-4-6 Relay__Channels__0__Models__1=claude-sonnet-4-6 \
-  Relay__Channels__0__Models__2=claude-haiku-4-5 Relay__Channels__0__Models__3=claude-sonnet-4-5 \
-  Relay__Channels__0__Models__4=claude-opus-4-5 Relay__Channels__0__Models__5=claude-opus-4-8 \
   Relay__Channels__1__Name=sim-openai Relay__Channels__1__Provider=openai Relay__Channels__1__BaseUrl="$sim" \
   Relay__Channels__1__ApiKey=sim-key \
-  Relay__Channels__1__Models__0=gpt-5.4 Relay__Channels__1__Models__1=gpt-5.3-codex Relay__Channels__1__Models__2=gpt-5.2-codex \
   Relay__Channels__2__Name=sim-glm Relay__Channels__2__Provider=glm Relay__Channels__2__BaseUrl="$sim" \
-  Relay__Channels__2__ApiKey=sim-key Relay__Channels__2__Models__0=glm-5.1 Relay__Channels__2__Models__1=glm-5 \
+  Relay__Channels__2__ApiKey=sim-key \
   nohup bash -c 'cd src/Relay.EdgeApi/bin/Release/net10.0 && exec dotnet Relay.EdgeApi.dll' >"$run/edge.log" 2>&1 &
 echo $! >"$run/edge.pid"
 wait_http "$sim/_sim/served"
@@ -84,11 +84,12 @@ wait_http "http://127.0.0.1:$edge_port/healthz"
 
 echo "[up] creating the demo account"
 edge="http://127.0.0.1:$edge_port"
+edge_admin="http://127.0.0.1:$edge_admin_port"
 admin=(-fsS -H "Authorization: Bearer $admin_token" -H "Content-Type: application/json")
-account_id=$(curl "${admin[@]}" -X POST "$edge/admin/accounts" -d '{"email":"demo@relay.local"}' | sed -n 's/.*"accountId":"\([^"]*\)".*/\1/p')
-curl "${admin[@]}" -X POST "$edge/admin/accounts/$account_id/credits" \
+account_id=$(curl "${admin[@]}" -X POST "$edge_admin/admin/accounts" -d '{"email":"demo@relay.local"}' | sed -n 's/.*"accountId":"\([^"]*\)".*/\1/p')
+curl "${admin[@]}" -X POST "$edge_admin/admin/accounts/$account_id/credits" \
   -d "{\"amountUsd\": 5.00, \"reason\": \"demo credit\", \"id\": \"demo-$account_id\"}" >/dev/null
-key=$(curl "${admin[@]}" -X POST "$edge/admin/accounts/$account_id/keys" -d '{"name":"demo"}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+key=$(curl "${admin[@]}" -X POST "$edge_admin/admin/accounts/$account_id/keys" -d '{"name":"demo"}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
 echo "$key" >"$run/demo-key"
 
 cat <<EOM
@@ -99,6 +100,7 @@ Relay is up, relaying to the built-in upstream simulator (no provider account ne
   Simulator   $sim  (pid $(cat "$run/simulator.pid"), what it served: $sim/_sim/served)
   PostgreSQL  $RELAY_POSTGRES
   Redis       $RELAY_REDIS
+  Admin API   $edge_admin/admin (and metrics at $edge_admin/metrics; not on the public port)
   Admin token $admin_token   (also in $run/admin-token)
 
 Demo account $account_id with \$5.00, API key:
@@ -110,7 +112,7 @@ A streamed call with curl:
     -d '{"model":"claude-sonnet-4-6","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Hello"}]}'
 
 What it cost:
-  curl -s $edge/admin/accounts/$account_id/usage -H "Authorization: Bearer $admin_token"
+  curl -s $edge_admin/admin/accounts/$account_id/usage -H "Authorization: Bearer $admin_token"
 
 Claude Code:
   export ANTHROPIC_BASE_URL=$edge

@@ -391,7 +391,7 @@ internal static class GatewayBenchmark
 
     private static HttpRequestMessage Admin(LocalCluster cluster, HttpMethod method, string path)
     {
-        var request = new HttpRequestMessage(method, new Uri(cluster.EdgeUrl, path));
+        var request = new HttpRequestMessage(method, new Uri(cluster.EdgeAdminUrl, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", cluster.AdminToken);
         return request;
     }

@@ -24,6 +24,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         Redis = state["REDIS"];
         SimulatorUrl = new Uri($"http://127.0.0.1:{state["SIM_PORT"]}/");
         EdgeUrl = new Uri($"http://127.0.0.1:{state["EDGE_1_HTTP_PORT"]}/");
+        EdgeAdminUrl = new Uri($"http://127.0.0.1:{state["EDGE_1_ADMIN_PORT"]}/");
         SimulatorPid = int.Parse(state["SIM_PID"], CultureInfo.InvariantCulture);
         SiloPid = int.Parse(state["SILO_1_PID"], CultureInfo.InvariantCulture);
         EdgePid = int.Parse(state["EDGE_1_PID"], CultureInfo.InvariantCulture);
@@ -41,6 +42,9 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public Uri EdgeUrl { get; }
 
+    /// <summary>The edge's internal listener: the admin API and metrics.</summary>
+    public Uri EdgeAdminUrl { get; }
+
     public int SimulatorPid { get; }
 
     public int SiloPid { get; }
@@ -55,6 +59,9 @@ internal sealed class LocalCluster : IAsyncDisposable
         {
             ["RELAY_CLUSTER_PORT_BASE"] = portBase.ToString(CultureInfo.InvariantCulture),
             ["RELAY_CLUSTER_ID"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
+            // A service of its own, so the catalog is empty and the run's channels (given in settings) seed it: the
+            // catalog is kept in the database per service, and an earlier run's simulator had another port.
+            ["RELAY_SERVICE_ID"] = "relay-bench-" + Guid.NewGuid().ToString("N")[..8],
             ["RELAY_ADMIN_TOKEN"] = Guid.NewGuid().ToString("N"),
         };
         var state = Path.Combine(root, ".relay", "cluster.env");

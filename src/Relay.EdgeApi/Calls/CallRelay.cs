@@ -28,6 +28,7 @@ public sealed partial class CallRelay(
     UpstreamCaller upstream,
     CallSettler settler,
     CallDrain drain,
+    BodyBudget bodies,
     IGrainFactory grains,
     EdgeMetrics metrics,
     TimeProvider time,
@@ -35,9 +36,6 @@ public sealed partial class CallRelay(
     ILogger<CallRelay> logger)
 {
     private const int ChunkSize = 64 * 1024;
-
-    /// <summary>Upper bound of a non-streamed answer kept for metering; the answer itself is relayed as it comes.</summary>
-    private const int MaxMeteredBody = 16 * 1024 * 1024;
 
     private static readonly string[] s_relayedResponseHeaders =
         ["request-id", "x-request-id", "openai-processing-ms", "openai-version", "retry-after", "cache-control"];
@@ -62,19 +60,37 @@ public sealed partial class CallRelay(
             return;
         }
 
-        var plainKey = CallerResolver.KeyFrom(context.Request);
-        if (plainKey is null)
+        // The key first: a body is read (and held) only for a caller with a live key.
+        Authentication authentication;
+        try
         {
-            await RefuseAsync(new Refusal(RefusalKind.Unauthenticated, "No API key. Send your Relay key as 'x-api-key: <key>' or 'Authorization: Bearer <key>'."));
+            authentication = await callers.AuthenticateAsync(context);
+        }
+        catch (Exception ex) when (ServiceUnavailable.IsClusterUnavailable(ex))
+        {
+            LogClusterUnavailable(logger, ex, callId);
+            await UnavailableAsync("cluster_unavailable", ServiceUnavailable.ClusterUnavailableMessage);
+            return;
+        }
+        if (authentication.Caller is not { } caller)
+        {
+            await RefuseAsync(authentication.Refusal!);
             return;
         }
 
-        var read = await RequestBodies.ReadAsync(context, settings.Limits.MaxRequestBodyBytes);
-        if (read is not { } body)
+        var (read, problem) = await RequestBodies.ReadAsync(context, settings.Limits.MaxRequestBodyBytes, bodies);
+        if (problem == BodyProblem.Busy)
+        {
+            await UnavailableAsync("edge_busy", "This Relay edge is receiving too many large requests right now; nothing was sent upstream and you were not charged. Try again in a moment.");
+            return;
+        }
+        if (read is null)
         {
             await RefuseAsync(new Refusal(RefusalKind.TooLarge, $"The request body is larger than {settings.Limits.MaxRequestBodyBytes} bytes, the most Relay accepts."));
             return;
         }
+        using var held = read;
+        var body = held.Memory;
 
         var inspection = RequestInspector.Inspect(protocol, body.Span);
         if (inspection.Facts is not { } facts)
@@ -97,24 +113,7 @@ public sealed partial class CallRelay(
         }
 
         activity?.SetTag("gen_ai.request.model", model.Id);
-        Caller? caller;
-        try
-        {
-            caller = await callers.ResolveAsync(plainKey);
-        }
-        catch (Exception ex) when (ServiceUnavailable.IsClusterUnavailable(ex))
-        {
-            LogClusterUnavailable(logger, ex, callId);
-            await UnavailableAsync("cluster_unavailable", ServiceUnavailable.ClusterUnavailableMessage);
-            return;
-        }
-        if (caller is null)
-        {
-            await RefuseAsync(new Refusal(RefusalKind.Unauthenticated, "Invalid API key. Check the key, or create a new one: revoked keys stop working within seconds."));
-            return;
-        }
-
-        var account = grains.GetGrain<IAccountGrain>(caller.AccountId);
+        var account = grains.GetGrain<IAccountCallsGrain>(caller.AccountId);
         var estimate = model.Price.Charge(new TokenUsage(facts.EstimatedInputTokens, facts.MaxOutputTokens ?? settings.Admission.DefaultOutputTokens));
         var device = devices.Of(context);
         Admission admission;
@@ -182,7 +181,7 @@ public sealed partial class CallRelay(
 
     /// <summary>Sends the admitted call upstream and relays the answer; returns what to settle.</summary>
     private async Task<UsageRecord> RelayAsync(
-        HttpContext context, IAccountGrain account, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts, CatalogModel model, long started)
+        HttpContext context, IAccountCallsGrain account, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts, CatalogModel model, long started)
     {
         var clientGone = context.RequestAborted;
         // The answer ends early when the client leaves, or when the edge has stopped and its drain time is over.
@@ -230,101 +229,43 @@ public sealed partial class CallRelay(
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
             var streamed = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
-            var meter = streamed ? StreamMeters.Create(protocol, stripUsageOnlyChunk: protocol == WireProtocol.OpenAIChat && facts.Stream && !facts.ClientAskedForUsage) : null;
-            var whole = streamed ? null : new ArrayBufferWriter<byte>();
-            var writer = context.Response.BodyWriter;
-            var gone = false;
-            var cut = false;
-            var first = true;
-            var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
-            try
+            var meter = streamed
+                ? StreamMeters.Create(protocol, stripUsageOnlyChunk: protocol == WireProtocol.OpenAIChat && facts.Stream && !facts.ClientAskedForUsage)
+                : new WholeAnswerMeter(protocol);
+            CopiedAnswer answer;
+            await using (var upstreamBody = await exchange.OpenIdleTimedBodyAsync())
             {
-                await using var upstreamBody = await exchange.OpenBodyAsync();
-                while (true)
-                {
-                    var read = await exchange.ReadAsync(upstreamBody, chunk.AsMemory(0, ChunkSize));
-                    if (read == 0)
-                    {
-                        break;
-                    }
-                    var bytes = chunk.AsSpan(0, read);
-                    if (meter is not null)
-                    {
-                        meter.Process(bytes, writer);
-                    }
-                    else
-                    {
-                        writer.Write(bytes);
-                        if (whole!.WrittenCount + read <= MaxMeteredBody)
-                        {
-                            whole.Write(bytes);
-                        }
-                    }
-                    if (first)
-                    {
-                        first = false;
-                        metrics.RecordTimeToFirstToken(model.Id, time.GetElapsedTime(started));
-                    }
-                    var flushed = await writer.FlushAsync(ended);
-                    if (flushed.IsCanceled || flushed.IsCompleted)
-                    {
-                        gone = true;
-                        break;
-                    }
-                }
-                if (!gone)
-                {
-                    meter?.Complete(writer);
-                    await writer.FlushAsync(ended);
-                }
-            }
-            catch (OperationCanceledException) when (ended.IsCancellationRequested)
-            {
-                gone = true;
-            }
-            catch (IOException) when (ended.IsCancellationRequested)
-            {
-                gone = true;
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or UpstreamIdleTimeoutException)
-            {
-                // The answer has begun, so there is no retry: the client keeps what it got and pays for that.
-                cut = true;
-                metrics.RecordUpstreamError(channel.Name, ex is UpstreamIdleTimeoutException ? "timeout_mid_stream" : "cut_mid_stream");
-                Log.UpstreamCut(logger, callId, channel.Name, ex.Message);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
+                answer = await new AnswerCopier(meter).CopyAsync(upstreamBody, context.Response.BodyWriter, clientGone, drain.DrainOver,
+                    () => metrics.RecordTimeToFirstToken(model.Id, time.GetElapsedTime(started)));
             }
 
-            if (gone && drain.DrainOver.IsCancellationRequested && !clientGone.IsCancellationRequested)
+            switch (answer.End)
             {
-                // The drain time ran out with the answer still coming: the client is there, and must not take a part
-                // for the whole, so the answer is cut as an upstream cut it.
-                gone = false;
-                cut = true;
-                LogCutByDrain(logger, callId);
+                case AnswerEnd.ClientGone:
+                    Log.ClientGone(logger, callId);
+                    break;
+                case AnswerEnd.CutByUpstream:
+                    var error = answer.UpstreamError!;
+                    metrics.RecordUpstreamError(channel.Name, error is UpstreamIdleTimeoutException ? "timeout_mid_stream" : "cut_mid_stream");
+                    Log.UpstreamCut(logger, callId, channel.Name, error.Message);
+                    // Ending the response cleanly would pass a truncated answer off as whole; abort it as the upstream did.
+                    context.Abort();
+                    break;
+                case AnswerEnd.CutByDrain:
+                    // The drain time ran out with the answer still coming: the client is there, and must not take a
+                    // part for the whole, so the answer is cut as an upstream cut it.
+                    LogCutByDrain(logger, callId);
+                    context.Abort();
+                    break;
+                default:
+                    // The client has its whole answer before the edge settles.
+                    await context.Response.CompleteAsync();
+                    break;
             }
 
-            if (gone)
-            {
-                Log.ClientGone(logger, callId);
-            }
-            else if (cut)
-            {
-                // Ending the response cleanly would pass a truncated answer off as whole; abort it as the upstream did.
-                context.Abort();
-            }
-            else
-            {
-                // The client has its whole answer before the edge settles.
-                await context.Response.CompleteAsync();
-            }
-
-            var seen = meter?.Result ?? ResponseMeters.Read(protocol, whole!.WrittenSpan);
+            var seen = answer.Metered;
             // The provider's own count when it gave a final one (also when the stream broke after it), else an estimate.
-            var reported = seen.Usage is not null && (seen.UsageFinal || (seen.Finished && !gone && !cut));
+            var reported = seen.Usage is not null && (seen.UsageFinal || (seen.Finished && answer.End == AnswerEnd.Complete));
             var tokens = reported ? seen.Usage! : UsageEstimator.Estimate(protocol, body.Span, seen);
             return new UsageRecord(model.Id, channel.Name, tokens, model.Price.Charge(tokens), Estimated: !reported, seen.UpstreamId);
         }
@@ -398,7 +339,7 @@ public sealed partial class CallRelay(
     /// Tells the account the upstream answered (one-way: the call does not wait), so that if this edge dies
     /// before settling, the reservation is charged; a call whose upstream never answered is released instead.
     /// </summary>
-    private void MarkStarted(IAccountGrain account, string callId)
+    private void MarkStarted(IAccountCallsGrain account, string callId)
     {
         try
         {

@@ -57,7 +57,7 @@ public sealed class CallSettler
         PostingResult? result = null;
         try
         {
-            var account = _grains.GetGrain<IAccountGrain>(accountId);
+            var account = _grains.GetGrain<IAccountCallsGrain>(accountId);
             var settlement = new Settlement(callId, usage);
             result = await _retry.ExecuteAsync(static async (_, state) => await state.account.SettleAsync(state.settlement), context, (account, settlement));
             _metrics.RecordSettlementLag(_time.GetElapsedTime(answerEnded), result.Outcome);

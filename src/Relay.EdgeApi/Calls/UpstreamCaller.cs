@@ -229,19 +229,26 @@ public sealed class UpstreamExchange(
 
     public Task<Stream> OpenBodyAsync() => response.Content.ReadAsStreamAsync(idle.Token);
 
-    public async ValueTask<int> ReadAsync(Stream body, Memory<byte> buffer)
+    /// <summary>The answer's body as a stream each read of which goes through <see cref="ReadAsync"/>.</summary>
+    public async Task<Stream> OpenIdleTimedBodyAsync() => new IdleTimedBody(this, await OpenBodyAsync());
+
+    /// <param name="cancellation">Ends the read early (the reader gave up on the answer); not reported as a timeout.</param>
+    public async ValueTask<int> ReadAsync(Stream body, Memory<byte> buffer, CancellationToken cancellation = default)
     {
         idle.CancelAfter(idleTimeout);
+        using var abandoned = cancellation.CanBeCanceled
+            ? cancellation.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), idle)
+            : default;
         try
         {
             return await body.ReadAsync(buffer, idle.Token);
         }
-        catch (OperationCanceledException) when (!clientGone.IsCancellationRequested)
+        catch (OperationCanceledException) when (!clientGone.IsCancellationRequested && !cancellation.IsCancellationRequested)
         {
             _broke = "timeout_mid_stream";
             throw new UpstreamIdleTimeoutException(idleTimeout);
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException && !clientGone.IsCancellationRequested)
+        catch (Exception ex) when (ex is IOException or HttpRequestException && !clientGone.IsCancellationRequested && !cancellation.IsCancellationRequested)
         {
             _broke = "cut_mid_stream";
             throw;
@@ -261,6 +268,57 @@ public sealed class UpstreamExchange(
         ended?.Invoke(_broke ?? (response.IsSuccessStatusCode ? null : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         response.Dispose();
         idle.Dispose();
+    }
+}
+
+/// <summary>An upstream body read through <see cref="UpstreamExchange.ReadAsync"/>: idle-timed, its failures classified.</summary>
+internal sealed class IdleTimedBody(UpstreamExchange exchange, Stream body) : Stream
+{
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        exchange.ReadAsync(body, buffer, cancellationToken);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read the upstream body asynchronously.");
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await body.DisposeAsync();
+        await base.DisposeAsync();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            body.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }
 

@@ -4,7 +4,8 @@ using Relay.Money;
 namespace Relay.Accounts;
 
 /// <summary>One account: the single writer of its money, reservations and device sessions.</summary>
-public interface IAccountGrain : IGrainWithStringKey
+/// <remarks>The relay path needs only the calls part, <see cref="IAccountCallsGrain"/>, and sees only that.</remarks>
+public interface IAccountGrain : IAccountCallsGrain
 {
     /// <summary>Opens the account for an email; opening it again with the same email changes nothing.</summary>
     Task<AccountView> OpenAsync(string email);
@@ -22,19 +23,6 @@ public interface IAccountGrain : IGrainWithStringKey
 
     /// <summary>Books a credit or debit exactly once per entry id.</summary>
     Task<PostingResult> PostAsync(LedgerPosting posting);
-
-    /// <summary>Admits a call: checks the device slot and available balance and reserves the estimate.</summary>
-    Task<Admission> AdmitAsync(AdmissionRequest request);
-
-    /// <summary>
-    /// The admitted call's upstream has answered. Only a started call's reservation is charged if it expires;
-    /// one whose edge died before the upstream answered is released (docs/accounts.md).
-    /// </summary>
-    [OneWay]
-    Task MarkStartedAsync(string callId);
-
-    /// <summary>Closes a call's reservation and books its charge exactly once.</summary>
-    Task<PostingResult> SettleAsync(Settlement settlement);
 
     /// <summary>The newest ledger entries, newest first, before a sequence number (exclusive) when given.</summary>
     Task<IReadOnlyList<LedgerEntry>> GetLedgerAsync(long? beforeSequence, int limit);

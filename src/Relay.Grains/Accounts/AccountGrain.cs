@@ -1,9 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using System.Security.Cryptography;
 using Orleans.Concurrency;
-using Relay.Invites;
 using Relay.Ledger;
 using Relay.Money;
 
@@ -17,10 +15,14 @@ namespace Relay.Accounts;
 /// forgets none of them: each is settled, or expires by the rule (charged if its call started; docs/accounts.md).
 /// </summary>
 /// <remarks>
+/// One grain, so that a call costs one hop; each concern is a plain class it owns: the admission rules and
+/// reservations (<see cref="AccountReservations"/>), the devices (<see cref="AccountDevices"/>), the transfers
+/// (<see cref="TransferOutbox"/>), sign-up and referral (<see cref="AccountSignUp"/>), the keys
+/// (<see cref="AccountKeys"/>), and the group commit of all its money (<see cref="AccountJournal"/>).
 /// Admissions and settlements interleave: each decides in memory, in one uninterrupted step, then waits for
-/// the <see cref="AccountJournal"/> to commit it, so the calls of a busy account share commits. Everything
-/// else (opening, postings, transfers, keys, devices, the account's stored state) runs one at a time under
-/// <see cref="SeriallyAsync"/>, as it would in a grain that does not interleave.
+/// the journal to commit it, so the calls of a busy account share commits. Everything else (opening, postings,
+/// transfers, keys, devices, the account's stored state) runs one at a time under <see cref="SeriallyAsync"/>,
+/// as it would in a grain that does not interleave.
 /// </remarks>
 [Reentrant]
 internal sealed partial class AccountGrain(
@@ -35,20 +37,14 @@ internal sealed partial class AccountGrain(
     /// <summary>Settlements and expiries book under the call's id with this prefix, so a call is charged once.</summary>
     internal const string CallEntryPrefix = "call:";
 
-    /// <summary>Transfers book under this prefix: the sender by transfer id, the recipient by sender and transfer id.</summary>
-    internal const string TransferEntryPrefix = "transfer:";
-
-    private readonly Dictionary<string, Reservation> _reservations = [];
-
-    /// <summary>
-    /// Calls released before their admission arrived (an edge that lost an admission's answer releases it at
-    /// once, and the release can overtake the admission), by when; a late admission of one reserves nothing.
-    /// </summary>
-    private readonly Dictionary<string, DateTimeOffset> _releasedUnseen = [];
     private readonly AccountOptions _rules = options.Value;
+    private readonly AccountReservations _reservations = new(options.Value, metrics);
     private Task _serialTail = Task.CompletedTask;
     private AccountJournal _journal = null!;
-    private Usd _reserved;
+    private AccountDevices _devices = null!;
+    private TransferOutbox _transfers = null!;
+    private AccountSignUp _signUp = null!;
+    private AccountKeys _keys = null!;
     private IGrainTimer? _expiryTimer;
     private IGrainTimer? _transferTimer;
 
@@ -57,21 +53,25 @@ internal sealed partial class AccountGrain(
     private bool Opened => state.State.OpenedAt is not null;
 
     /// <summary>What admission may still spend: the balance less pending debits and open reservations.</summary>
-    private Usd Available => _journal.Balance - _journal.PendingDebits - _reserved;
+    private Usd Available => _journal.Balance - _journal.PendingDebits - _reservations.Reserved;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _journal = new AccountJournal(Id, ledger, writer, clock, metrics);
+        _devices = new AccountDevices(_rules, state.State.Devices);
+        _transfers = new TransferOutbox(Id, state, _journal, ledger, GrainFactory, _rules);
+        _signUp = new AccountSignUp(Id, state, _journal, ledger, GrainFactory, _rules, clock);
+        _keys = new AccountKeys(state, _rules);
         await _journal.LoadHeadAsync(cancellationToken);
         await RestoreReservationsAsync(cancellationToken);
         // Work a crash may have interrupted: transfers debited but not confirmed, a referral not yet paid.
-        if (state.State.PendingTransfers.Count > 0)
+        if (_transfers.HasPending)
         {
             ResendPendingTransfers();
         }
-        if (state.State.InvitedBy is not null && !state.State.ReferralRewardPaid)
+        if (_signUp.ReferralDue)
         {
-            await PayReferralAsync();
+            await _signUp.PayReferralAsync();
         }
     }
 
@@ -85,54 +85,21 @@ internal sealed partial class AccountGrain(
     public Task<AccountView> OpenAsync(string email)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
-        return SeriallyAsync(() => OpenOnceAsync(email));
-    }
-
-    private async Task<AccountView> OpenOnceAsync(string email)
-    {
-        if (!Opened)
+        return SeriallyAsync(async () =>
         {
-            state.State.Email = email.Trim();
-            state.State.OpenedAt = clock.GetUtcNow();
-            state.State.InviteCode = await ClaimInviteCodeAsync(GrainFactory, Id);
-            await state.WriteStateAsync();
-        }
-        return View(clock.GetUtcNow());
+            await _signUp.OpenAsync(email);
+            return View(clock.GetUtcNow());
+        });
     }
 
     public Task<AccountView> SignUpAsync(string email, string? inviteCode)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
-        return SeriallyAsync(() => SignUpOnceAsync(email, inviteCode));
-    }
-
-    private async Task<AccountView> SignUpOnceAsync(string email, string? inviteCode)
-    {
-        if (!Opened)
+        return SeriallyAsync(async () =>
         {
-            string? inviter = null;
-            if (!string.IsNullOrWhiteSpace(inviteCode))
-            {
-                inviter = await GrainFactory.GetGrain<IInviteCodeGrain>(inviteCode.Trim().ToUpperInvariant()).GetOwnerAsync();
-                if (inviter is null || inviter == Id)
-                {
-                    throw new ArgumentException($"Invite code '{inviteCode}' does not exist.", nameof(inviteCode));
-                }
-            }
-            state.State.InvitedBy = inviter;
-            await OpenOnceAsync(email);
-        }
-
-        // Bonuses are booked under fixed entry ids, so signing up again (a retry) books nothing twice.
-        if (Usd.FromDecimal(_rules.SignUpBonusUsd) is { IsPositive: true } bonus)
-        {
-            await _journal.BookAsync("signup-bonus", LedgerEntryKind.SignUpBonus, bonus, "sign-up bonus", usage: null);
-        }
-        if (state.State.InvitedBy is { } invitedBy && Usd.FromDecimal(_rules.InviteBonusUsd) is { IsPositive: true } inviteBonus)
-        {
-            await _journal.BookAsync("invite-bonus", LedgerEntryKind.InviteBonus, inviteBonus, $"invited by {invitedBy}", usage: null);
-        }
-        return View(clock.GetUtcNow());
+            await _signUp.SignUpAsync(email, inviteCode);
+            return View(clock.GetUtcNow());
+        });
     }
 
     public Task<AccountView> GetAsync() => Task.FromResult(View(clock.GetUtcNow()));
@@ -152,9 +119,9 @@ internal sealed partial class AccountGrain(
         }
 
         var result = await _journal.BookAsync(posting.EntryId, posting.Kind, delta, posting.Reference, usage: null);
-        if (posting.Kind == LedgerEntryKind.TopUp && state.State.InvitedBy is not null && !state.State.ReferralRewardPaid)
+        if (posting.Kind == LedgerEntryKind.TopUp && _signUp.ReferralDue)
         {
-            await PayReferralAsync();
+            await _signUp.PayReferralAsync();
         }
         return result;
     }
@@ -168,66 +135,16 @@ internal sealed partial class AccountGrain(
         {
             throw new ArgumentOutOfRangeException(nameof(request), "A transfer amount must be positive.");
         }
-        return SeriallyAsync(() => TransferOnceAsync(request));
-    }
-
-    private async Task<TransferResult> TransferOnceAsync(TransferRequest request)
-    {
-        if (!Opened)
+        return SeriallyAsync(async () =>
         {
-            return new TransferResult(TransferOutcome.UnknownAccount, null, Usd.Zero);
-        }
-        if (request.ToAccountId == Id)
-        {
-            return new TransferResult(TransferOutcome.ToSelf, null, _journal.Balance);
-        }
-
-        var entryId = TransferEntryPrefix + request.TransferId;
-        var booked = await ledger.FindAsync(Id, entryId);
-        if (booked is not null)
-        {
-            // A retry: the debit is booked; make sure the credit is on its way.
-            ResendPendingTransfers();
-            return new TransferResult(TransferOutcome.Sent, booked, _journal.Balance);
-        }
-
-        var recipient = await GrainFactory.GetGrain<IAccountGrain>(request.ToAccountId).GetAsync();
-        if (recipient.CreatedAt is null)
-        {
-            return new TransferResult(TransferOutcome.UnknownRecipient, null, _journal.Balance);
-        }
-        await ExpireReservationsAsync(clock.GetUtcNow());
-        if (state.State.Disabled)
-        {
-            return new TransferResult(TransferOutcome.AccountDisabled, null, _journal.Balance);
-        }
-        if (Available < request.Amount)
-        {
-            return new TransferResult(TransferOutcome.InsufficientBalance, null, _journal.Balance);
-        }
-
-        // The intent is durable before the money moves, so a crash after the debit is resumed, not lost.
-        state.State.PendingTransfers[request.TransferId] = new PendingTransfer
-        {
-            ToAccountId = request.ToAccountId,
-            AmountNanos = request.Amount.Nanos,
-            Note = request.Note,
-        };
-        await state.WriteStateAsync();
-        if (Available < request.Amount)
-        {
-            // Calls settled meanwhile spent what the transfer was to take: nothing has moved yet.
-            state.State.PendingTransfers.Remove(request.TransferId);
-            await state.WriteStateAsync();
-            return new TransferResult(TransferOutcome.InsufficientBalance, null, _journal.Balance);
-        }
-        var debit = await _journal.BookAsync(entryId, LedgerEntryKind.TransferOut, -request.Amount, $"to {request.ToAccountId}: {request.Note}", usage: null);
-        if (_rules.CrashAfterTransferDebit)
-        {
-            Environment.FailFast("Relay:Accounts:CrashAfterTransferDebit is set (chaos testing)");
-        }
-        ResendPendingTransfers();
-        return new TransferResult(TransferOutcome.Sent, debit.Entry, _journal.Balance);
+            if (!Opened)
+            {
+                return new TransferResult(TransferOutcome.UnknownAccount, null, Usd.Zero);
+            }
+            var result = await _transfers.SendAsync(request, () => ExpireReservationsAsync(clock.GetUtcNow()), () => Available);
+            EnsureTransferTimer();
+            return result;
+        });
     }
 
     public async Task ReceiveTransferAsync(TransferCredit credit)
@@ -237,17 +154,12 @@ internal sealed partial class AccountGrain(
         {
             return;
         }
-        await _journal.BookAsync($"{TransferEntryPrefix}{credit.FromAccountId}:{credit.TransferId}", LedgerEntryKind.TransferIn, credit.Amount,
-            $"from {credit.FromAccountId}: {credit.Note}", usage: null);
-        _ = GrainFactory.GetGrain<IAccountGrain>(credit.FromAccountId).ConfirmTransferAsync(credit.TransferId);
+        await _transfers.ReceiveAsync(credit);
     }
 
     public Task ConfirmTransferAsync(string transferId) => SeriallyAsync(async () =>
     {
-        if (state.State.PendingTransfers.Remove(transferId))
-        {
-            await state.WriteStateAsync();
-        }
+        await _transfers.ConfirmAsync(transferId);
         return true;
     });
 
@@ -272,37 +184,21 @@ internal sealed partial class AccountGrain(
         await ExpireReservationsAsync(now);
         // From here to the reservation nothing awaits: the checks and the reservation are one step, which no
         // other admission or settlement interleaves.
-        if (_reservations.ContainsKey(request.CallId))
+        var decision = _reservations.Admit(request, now, Available, _devices);
+        if (decision.Opened is not { } reservation)
         {
-            return new Admission(AdmissionOutcome.Admitted, Available, ActiveDevices(now));
-        }
-        if (_releasedUnseen.Remove(request.CallId))
-        {
-            return new Admission(AdmissionOutcome.AlreadyReleased, Available, ActiveDevices(now));
-        }
-
-        var active = ActiveDevices(now);
-        ForgetIdleDevices(active);
-        if (active.Count >= _rules.MaxDevices && !active.Any(d => d.Device == request.Device))
-        {
-            LogDeviceRefused(Id, request.Device, active.Count);
-            metrics.Refused(AdmissionOutcome.DeviceLimit);
-            return new Admission(AdmissionOutcome.DeviceLimit, Available, active);
+            if (decision.Outcome == AdmissionOutcome.DeviceLimit)
+            {
+                LogDeviceRefused(Id, request.Device, decision.ActiveDevices.Count);
+            }
+            if (decision.Outcome is AdmissionOutcome.DeviceLimit or AdmissionOutcome.InsufficientBalance)
+            {
+                metrics.Refused(decision.Outcome);
+            }
+            return new Admission(decision.Outcome, Available, decision.ActiveDevices);
         }
 
-        // Admitted while anything is available: the reservation may take the available balance below zero,
-        // and then nothing more is admitted. This is the overdraft bound (docs/accounts.md).
-        if (Available <= Usd.Zero)
-        {
-            metrics.Refused(AdmissionOutcome.InsufficientBalance);
-            return new Admission(AdmissionOutcome.InsufficientBalance, Available, active);
-        }
-
-        var reservation = new Reservation(request.Estimate, request.Device, now);
-        _reservations[request.CallId] = reservation;
-        _reserved += reservation.Amount;
-        metrics.ReservationOpened();
-        if (TouchDevice(request.Device, now))
+        if (decision.NewDevice)
         {
             _ = PersistDevicesAsync();
         }
@@ -314,7 +210,7 @@ internal sealed partial class AccountGrain(
         }
         catch
         {
-            CloseReservation(request.CallId);
+            _reservations.Close(request.CallId);
             throw;
         }
         EnsureExpiryTimer();
@@ -323,11 +219,10 @@ internal sealed partial class AccountGrain(
 
     public async Task MarkStartedAsync(string callId)
     {
-        if (!_reservations.TryGetValue(callId, out var reservation) || reservation.Started)
+        if (!_reservations.MarkStarted(callId))
         {
             return;
         }
-        _reservations[callId] = reservation with { Started = true };
         try
         {
             await _journal.MarkStartedAsync(callId);
@@ -351,14 +246,14 @@ internal sealed partial class AccountGrain(
 
         // The reservation closes now, in memory, so no other step sees it; it comes back if the commit fails.
         var now = clock.GetUtcNow();
-        var reservation = CloseReservation(settlement.CallId);
-        if (reservation is { } closed && state.State.Devices.TryGetValue(closed.Device, out var device))
+        var reservation = _reservations.Close(settlement.CallId);
+        if (reservation is { } closed)
         {
-            device.LastActive = now;
+            _devices.Ended(closed.Device, now);
         }
         if (reservation is null && !settlement.Usage.Cost.IsPositive)
         {
-            RememberReleasedUnseen(settlement.CallId, now);
+            _reservations.RememberReleasedUnseen(settlement.CallId, now);
         }
         try
         {
@@ -389,30 +284,14 @@ internal sealed partial class AccountGrain(
     public Task<bool> AddKeyAsync(AccountKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return SeriallyAsync(() => AddKeyOnceAsync(key));
+        return SeriallyAsync(() => _keys.AddAsync(key));
     }
 
-    private async Task<bool> AddKeyOnceAsync(AccountKey key)
-    {
-        if (state.State.Keys.ContainsKey(key.KeyId))
-        {
-            return true;
-        }
-        if (state.State.Keys.Count >= _rules.MaxKeys)
-        {
-            return false;
-        }
-        state.State.Keys[key.KeyId] = key;
-        await state.WriteStateAsync();
-        return true;
-    }
-
-    public Task<IReadOnlyList<AccountKey>> ListKeysAsync() =>
-        Task.FromResult<IReadOnlyList<AccountKey>>(state.State.Keys.Values.OrderByDescending(k => k.CreatedAt).ToList());
+    public Task<IReadOnlyList<AccountKey>> ListKeysAsync() => Task.FromResult(_keys.List());
 
     public Task<bool> RevokeDeviceAsync(string device) => SeriallyAsync(async () =>
     {
-        if (!state.State.Devices.Remove(device))
+        if (!_devices.Revoke(device))
         {
             return false;
         }
@@ -431,17 +310,18 @@ internal sealed partial class AccountGrain(
     });
 
     /// <summary>
-    /// Sends the credit of every unconfirmed transfer whose debit is booked (one-way; the recipient books it
-    /// once per sender and transfer id and confirms), and keeps doing so on a timer until all are confirmed.
+    /// Sends the credit of every unconfirmed transfer whose debit is booked, and keeps doing so on a timer until
+    /// all are confirmed.
     /// </summary>
     private void ResendPendingTransfers()
     {
-        foreach (var (transferId, pending) in state.State.PendingTransfers)
-        {
-            _ = GrainFactory.GetGrain<IAccountGrain>(pending.ToAccountId)
-                .ReceiveTransferAsync(new TransferCredit(Id, transferId, new Usd(pending.AmountNanos), pending.Note));
-        }
-        if (_transferTimer is null && state.State.PendingTransfers.Count > 0)
+        _transfers.Resend();
+        EnsureTransferTimer();
+    }
+
+    private void EnsureTransferTimer()
+    {
+        if (_transferTimer is null && _transfers.HasPending)
         {
             _transferTimer = this.RegisterGrainTimer(() => SeriallyAsync(ResendOrForgetAsync),
                 new GrainTimerCreationOptions(_rules.TransferResendPeriod, _rules.TransferResendPeriod) { KeepAlive = true });
@@ -450,61 +330,13 @@ internal sealed partial class AccountGrain(
 
     private async Task<bool> ResendOrForgetAsync()
     {
-        // An intent whose debit never got booked (a crash between the two writes) moved no money: forget it.
-        foreach (var transferId in state.State.PendingTransfers.Keys.ToList())
+        if (await _transfers.ResendOrForgetAsync())
         {
-            if (await ledger.FindAsync(Id, TransferEntryPrefix + transferId) is null)
-            {
-                state.State.PendingTransfers.Remove(transferId);
-                await state.WriteStateAsync();
-            }
+            return true;
         }
-        if (state.State.PendingTransfers.Count == 0)
-        {
-            _transferTimer?.Dispose();
-            _transferTimer = null;
-            return false;
-        }
-        ResendPendingTransfers();
-        return true;
-    }
-
-    /// <summary>Credits the inviter its share of this account's first top-up, once.</summary>
-    private async Task PayReferralAsync()
-    {
-        var first = await ledger.FirstOfKindAsync(Id, LedgerEntryKind.TopUp);
-        if (first is null || state.State.InvitedBy is not { } inviter)
-        {
-            return;
-        }
-        var reward = new Usd((long)decimal.Floor(first.Delta.Nanos * _rules.ReferralRate));
-        if (reward.IsPositive)
-        {
-            // The inviter books it under this account's id: paid once however often this runs.
-            await GrainFactory.GetGrain<IAccountGrain>(inviter).PostAsync(new LedgerPosting(
-                $"referral:{Id}", LedgerEntryKind.ReferralReward, reward, $"{_rules.ReferralRate:P0} of {Id}'s first top-up"));
-        }
-        state.State.ReferralRewardPaid = true;
-        await state.WriteStateAsync();
-    }
-
-    private static async Task<string> ClaimInviteCodeAsync(IGrainFactory grains, string accountId)
-    {
-        const string Alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        while (true)
-        {
-            var code = string.Create(8, Alphabet, (chars, alphabet) =>
-            {
-                for (var i = 0; i < chars.Length; i++)
-                {
-                    chars[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
-                }
-            });
-            if (await grains.GetGrain<IInviteCodeGrain>(code).ClaimAsync(accountId) == accountId)
-            {
-                return code;
-            }
-        }
+        _transferTimer?.Dispose();
+        _transferTimer = null;
+        return false;
     }
 
     private static Usd DeltaOf(LedgerPosting posting)
@@ -514,9 +346,9 @@ internal sealed partial class AccountGrain(
         {
             throw new ArgumentException("An entry id is at most 200 characters.", nameof(posting));
         }
-        if (posting.EntryId.StartsWith(CallEntryPrefix, StringComparison.Ordinal) || posting.EntryId.StartsWith(TransferEntryPrefix, StringComparison.Ordinal))
+        if (posting.EntryId.StartsWith(CallEntryPrefix, StringComparison.Ordinal) || posting.EntryId.StartsWith(TransferOutbox.EntryPrefix, StringComparison.Ordinal))
         {
-            throw new ArgumentException($"Entry ids starting with '{CallEntryPrefix}' or '{TransferEntryPrefix}' are Relay's own.", nameof(posting));
+            throw new ArgumentException($"Entry ids starting with '{CallEntryPrefix}' or '{TransferOutbox.EntryPrefix}' are Relay's own.", nameof(posting));
         }
         return posting.Kind switch
         {
@@ -551,30 +383,23 @@ internal sealed partial class AccountGrain(
     }
 
     /// <summary>
-    /// Charges every reservation older than the timeout, under its call's entry id: a settlement arriving
-    /// later finds the call booked and charges nothing more.
+    /// Charges every started reservation older than the timeout under its call's entry id (a settlement arriving
+    /// later finds the call booked and charges nothing more), and releases those never started.
     /// </summary>
     private async Task ExpireReservationsAsync(DateTimeOffset now)
     {
-        if (_reservations.Count == 0)
-        {
-            return;
-        }
-        var expired = _reservations.Where(r => now - r.Value.OpenedAt >= _rules.ReservationTimeout).ToList();
+        var expired = _reservations.TakeExpired(now);
         if (expired.Count == 0)
         {
             return;
         }
         var charges = expired.Select(r =>
-        {
-            CloseReservation(r.Key);
             // A call whose upstream never answered is released: its edge died before the call reached a
             // provider (or before the provider answered), and the person got nothing.
-            return r.Value.Amount.IsPositive && r.Value.Started
-                ? _journal.BookAsync(CallEntryPrefix + r.Key, LedgerEntryKind.ReservationExpiry, -r.Value.Amount,
-                    $"call {r.Key} was not settled within {_rules.ReservationTimeout}", usage: null, closesReservation: r.Key)
-                : _journal.CloseReservationAsync(r.Key);
-        }).ToList();
+            r.Reservation.Amount.IsPositive && r.Reservation.Started
+                ? _journal.BookAsync(CallEntryPrefix + r.CallId, LedgerEntryKind.ReservationExpiry, -r.Reservation.Amount,
+                    $"call {r.CallId} was not settled within {_rules.ReservationTimeout}", usage: null, closesReservation: r.CallId)
+                : _journal.CloseReservationAsync(r.CallId)).ToList();
         try
         {
             await Task.WhenAll(charges);
@@ -582,7 +407,7 @@ internal sealed partial class AccountGrain(
         catch
         {
             // Those not committed stay open, to expire on the next look.
-            foreach (var ((callId, reservation), charge) in expired.Zip(charges).Where(c => !c.Second.IsCompletedSuccessfully))
+            foreach (var ((callId, reservation), _) in expired.Zip(charges).Where(c => !c.Second.IsCompletedSuccessfully))
             {
                 Reopen(callId, reservation);
             }
@@ -601,35 +426,11 @@ internal sealed partial class AccountGrain(
         }
     }
 
-    /// <summary>Remembers a call released before its admission came, for as long as an admission could still come.</summary>
-    private void RememberReleasedUnseen(string callId, DateTimeOffset now)
-    {
-        foreach (var stale in _releasedUnseen.Where(r => now - r.Value > _rules.ReservationTimeout).Select(r => r.Key).ToList())
-        {
-            _releasedUnseen.Remove(stale);
-        }
-        _releasedUnseen[callId] = now;
-    }
-
-    /// <summary>Takes a call's reservation out of the open ones; returns it, or null if it was not open.</summary>
-    private Reservation? CloseReservation(string callId)
-    {
-        if (!_reservations.Remove(callId, out var reservation))
-        {
-            return null;
-        }
-        _reserved -= reservation.Amount;
-        metrics.ReservationClosed();
-        return reservation;
-    }
-
     /// <summary>Puts back a reservation whose closing did not commit.</summary>
     private void Reopen(string callId, Reservation reservation)
     {
-        if (_reservations.TryAdd(callId, reservation))
+        if (_reservations.Reopen(callId, reservation))
         {
-            _reserved += reservation.Amount;
-            metrics.ReservationOpened();
             EnsureExpiryTimer();
         }
     }
@@ -652,40 +453,7 @@ internal sealed partial class AccountGrain(
         }, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
     }
 
-    private List<DeviceActivity> ActiveDevices(DateTimeOffset now)
-    {
-        var withOpenCalls = _reservations.Values.Select(r => r.Device).ToHashSet();
-        return state.State.Devices
-            .Where(d => now - d.Value.LastActive < _rules.DeviceIdleWindow || withOpenCalls.Contains(d.Key))
-            .Select(d => new DeviceActivity(d.Key, d.Value.FirstSeen, d.Value.LastActive))
-            .OrderBy(d => d.LastActive)
-            .ToList();
-    }
-
-    /// <summary>
-    /// Drops idle devices from memory; the next write of the account's state persists it (until then an idle
-    /// device is simply idle again on the next look).
-    /// </summary>
-    private void ForgetIdleDevices(List<DeviceActivity> active)
-    {
-        var kept = active.Select(d => d.Device).ToHashSet();
-        foreach (var device in state.State.Devices.Keys.Where(d => !kept.Contains(d)).ToList())
-        {
-            state.State.Devices.Remove(device);
-        }
-    }
-
-    /// <summary>Marks a device active; true when the device is new to the account.</summary>
-    private bool TouchDevice(string device, DateTimeOffset now)
-    {
-        if (state.State.Devices.TryGetValue(device, out var session))
-        {
-            session.LastActive = now;
-            return false;
-        }
-        state.State.Devices[device] = new DeviceSession { FirstSeen = now, LastActive = now };
-        return true;
-    }
+    private List<DeviceActivity> ActiveDevices(DateTimeOffset now) => _devices.Active(now, _reservations.DevicesInFlight);
 
     /// <summary>
     /// Writes the account's state for a device first seen, off the admission's path. A device's activity is
@@ -724,13 +492,8 @@ internal sealed partial class AccountGrain(
                 _ = _journal.CloseReservationAsync(reservation.CallId);
                 continue;
             }
-            _reservations[reservation.CallId] = new Reservation(reservation.Amount, reservation.Device, reservation.OpenedAt, reservation.Started);
-            _reserved += reservation.Amount;
-            metrics.ReservationOpened();
-            if (!state.State.Devices.ContainsKey(reservation.Device))
-            {
-                state.State.Devices[reservation.Device] = new DeviceSession { FirstSeen = reservation.OpenedAt, LastActive = reservation.OpenedAt };
-            }
+            _reservations.Restore(reservation);
+            _devices.KnownSince(reservation.Device, reservation.OpenedAt);
         }
         if (_reservations.Count > 0)
         {
@@ -739,11 +502,9 @@ internal sealed partial class AccountGrain(
     }
 
     private AccountView View(DateTimeOffset now) => new(
-        Id, state.State.Email, _journal.Balance, _reserved, _reservations.Count, state.State.Disabled,
+        Id, state.State.Email, _journal.Balance, _reservations.Reserved, _reservations.Count, state.State.Disabled,
         ActiveDevices(now), _journal.Sequence, state.State.OpenedAt,
         state.State.InviteCode, state.State.InvitedBy, state.State.ReferralRewardPaid);
-
-    private readonly record struct Reservation(Usd Amount, string Device, DateTimeOffset OpenedAt, bool Started = false);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Account {AccountId} refused device {Device}: {Active} devices active")]
     private partial void LogDeviceRefused(string accountId, string device, int active);

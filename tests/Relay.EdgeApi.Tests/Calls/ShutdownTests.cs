@@ -19,7 +19,7 @@ public sealed class ShutdownTests(EdgeHarness harness)
     public async Task An_edge_told_to_stop_lets_an_open_stream_finish_and_charges_it_once_at_its_usage()
     {
         var (accountId, key) = await harness.NewAccountAsync(5m);
-        await using var edge = StoppableEdge.Start(harness.Silo.ClusterId, harness.Simulator.BaseUrl);
+        await using var edge = StoppableEdge.Start(harness.Silo, harness.Simulator.BaseUrl);
         using var response = await edge.Http.SendAsync(Messages(key, "claude-opus-4-5"), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var callId = Assert.Single(response.Headers.GetValues("x-relay-call-id"));
@@ -55,7 +55,7 @@ public sealed class ShutdownTests(EdgeHarness harness)
     {
         var (accountId, key) = await harness.NewAccountAsync(5m);
         await using var edge = StoppableEdge.Start(
-            harness.Silo.ClusterId, harness.Simulator.BaseUrl, new Dictionary<string, string?> { ["Relay:Shutdown:DrainTimeout"] = "00:00:00.200" });
+            harness.Silo, harness.Simulator.BaseUrl, new Dictionary<string, string?> { ["Relay:Shutdown:DrainTimeout"] = "00:00:00.200" });
         // 300 tokens 100 ms apart: half a minute of stream, far beyond the drain time.
         using var response = await edge.Http.SendAsync(Messages(key, "claude-sonnet-4-5"), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -93,15 +93,15 @@ public sealed class ShutdownTests(EdgeHarness harness)
     public async Task While_no_silo_answers_a_call_is_refused_with_503_and_retry_after_in_the_clients_protocol_and_changes_no_balance()
     {
         var silo = await TestSilo.StartAsync();
-        await using var edge = StoppableEdge.Start(silo.ClusterId, harness.Simulator.BaseUrl, new Dictionary<string, string?>
+        await using var edge = StoppableEdge.Start(silo, harness.Simulator.BaseUrl, new Dictionary<string, string?>
         {
             // A key once resolved stays known, so the OpenAI call below fails at its admission, the Anthropic one
             // (whose key was never used) at the key lookup.
             ["Relay:Keys:CacheFor"] = "01:00:00",
             ["Relay:Settlement:GiveUpAfter"] = "00:00:02",
         });
-        var (anthropicAccount, anthropicKey) = await NewAccountAsync(edge.Http, 1m);
-        var (openAIAccount, openAIKey) = await NewAccountAsync(edge.Http, 1m);
+        var (anthropicAccount, anthropicKey) = await NewAccountAsync(edge.AdminHttp, 1m);
+        var (openAIAccount, openAIKey) = await NewAccountAsync(edge.AdminHttp, 1m);
         using (var warm = await edge.Http.SendAsync(Chat(openAIKey)))
         {
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
@@ -115,7 +115,7 @@ public sealed class ShutdownTests(EdgeHarness harness)
         modelsRequest.Headers.Add("x-api-key", anthropicKey);
         using var models = await edge.Http.SendAsync(modelsRequest);
         using var adminRequest = EdgeHarness.Admin(HttpMethod.Get, $"admin/accounts/{anthropicAccount}");
-        using var admin = await edge.Http.SendAsync(adminRequest);
+        using var admin = await edge.AdminHttp.SendAsync(adminRequest);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, anthropic.StatusCode);
         Assert.NotNull(anthropic.Headers.RetryAfter?.Delta);
@@ -143,7 +143,7 @@ public sealed class ShutdownTests(EdgeHarness harness)
         Assert.Equal("service_unavailable", JsonNode.Parse(await admin.Content.ReadAsStringAsync())!["error"]!["code"]!.GetValue<string>());
 
         // The accounts as the next silo finds them in storage: only the credits and the call made before.
-        await using var next = await TestSilo.StartAsync();
+        await using var next = await TestSilo.StartAsync(silo.ServiceId);
         var anthropicView = await next.Grains.GetGrain<IAccountGrain>(anthropicAccount).GetAsync();
         Assert.Equal(Usd.FromDecimal(1m), anthropicView.Balance);
         Assert.Equal(Usd.Zero, anthropicView.Reserved);

@@ -39,6 +39,11 @@ public sealed class EdgeHarness : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The edge's internal listener: the admin API and metrics, which the public one does not serve.</summary>
+    public Uri AdminUrl { get; private set; } = null!;
+
+    public HttpClient AdminHttp { get; private set; } = null!;
+
     public IGrainFactory Grains => Silo.Grains;
 
     public async Task InitializeAsync()
@@ -47,16 +52,26 @@ public sealed class EdgeHarness : IAsyncLifetime
         Simulator = await SimulatorServer.StartAsync();
         Capture = await CapturingUpstream.StartAsync();
         var port = TestSilo.FreePort();
+        var adminPort = TestSilo.FreePort();
         BaseUrl = new Uri($"http://127.0.0.1:{port}/");
-        _edge = new EdgeFactory(Settings(), Settlements);
-        _edge.UseKestrel(port);
+        AdminUrl = new Uri($"http://127.0.0.1:{adminPort}/");
+        var settings = Settings();
+        settings["Relay:InternalPort"] = adminPort.ToString(CultureInfo.InvariantCulture);
+        _edge = new EdgeFactory(settings, Settlements);
+        _edge.UseKestrel(kestrel =>
+        {
+            kestrel.Listen(System.Net.IPAddress.Loopback, port);
+            kestrel.Listen(System.Net.IPAddress.Loopback, adminPort);
+        });
         _edge.StartServer();
         Http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        AdminHttp = new HttpClient { BaseAddress = AdminUrl, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        AdminHttp.Dispose();
         if (_edge is not null)
         {
             await _edge.DisposeAsync();
@@ -70,17 +85,17 @@ public sealed class EdgeHarness : IAsyncLifetime
     public async Task<(string AccountId, string Key)> NewAccountAsync(decimal creditUsd)
     {
         using var open = Admin(HttpMethod.Post, "admin/accounts", new { email = $"{Guid.NewGuid():N}@example.com" });
-        using var opened = await Http.SendAsync(open);
+        using var opened = await AdminHttp.SendAsync(open);
         opened.EnsureSuccessStatusCode();
         var accountId = (await opened.Content.ReadFromJsonAsync<JsonObject>())!["accountId"]!.GetValue<string>();
         if (creditUsd != 0m)
         {
             using var credit = Admin(HttpMethod.Post, $"admin/accounts/{accountId}/credits", new { amountUsd = creditUsd, reason = "test", id = Guid.NewGuid().ToString("N") });
-            using var credited = await Http.SendAsync(credit);
+            using var credited = await AdminHttp.SendAsync(credit);
             credited.EnsureSuccessStatusCode();
         }
         using var key = Admin(HttpMethod.Post, $"admin/accounts/{accountId}/keys", new { name = "test" });
-        using var made = await Http.SendAsync(key);
+        using var made = await AdminHttp.SendAsync(key);
         made.EnsureSuccessStatusCode();
         return (accountId, (await made.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>());
     }
@@ -106,11 +121,13 @@ public sealed class EdgeHarness : IAsyncLifetime
         {
             ["ConnectionStrings:Redis"] = TestSilo.Redis,
             ["Orleans:ClusterId"] = Silo.ClusterId,
-            ["Orleans:ServiceId"] = TestSilo.ServiceId,
+            ["Orleans:ServiceId"] = Silo.ServiceId,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Relay:AdminToken"] = AdminToken,
             ["Relay:Users:SessionSecret"] = "edge-tests-session-secret-0123456789abcdef",
             ["Relay:Network:TrustedProxies:0"] = "127.0.0.1",
+            // Every test calls from 127.0.0.1, and several on purpose with bad keys; the throttle has its own tests.
+            ["Relay:Keys:FailedPermitLimit"] = "100000",
             ["Relay:Upstream:RetryDelay"] = "00:00:00.010",
             ["Relay:Upstream:IdleTimeout"] = "00:00:05",
             ["Relay:Upstream:Breaker:MinimumThroughput"] = "1000",
@@ -118,14 +135,18 @@ public sealed class EdgeHarness : IAsyncLifetime
             // Test-only catalog entries whose upstream id differs from the name the client sends.
             ["Relay:Models:capture-claude:UpstreamModel"] = "claude-sonnet-4-5-20250929",
             ["Relay:Models:capture-claude:Aliases:0"] = "capture-claude-latest",
+            ["Relay:Models:capture-claude:Provider"] = "anthropic",
             ["Relay:Models:capture-claude:Prices:Input"] = "3",
             ["Relay:Models:capture-claude:Prices:Output"] = "15",
             ["Relay:Models:capture-codex:UpstreamModel"] = "gpt-5.2-codex",
             ["Relay:Models:capture-codex:Aliases:0"] = "capture-codex-latest",
+            ["Relay:Models:capture-codex:Provider"] = "openai",
             ["Relay:Models:capture-codex:Prices:Input"] = "1.75",
             ["Relay:Models:capture-codex:Prices:Output"] = "14",
+            ["Relay:Models:overloaded-claude:Provider"] = "anthropic",
             ["Relay:Models:overloaded-claude:Prices:Input"] = "3",
             ["Relay:Models:overloaded-claude:Prices:Output"] = "15",
+            ["Relay:Models:stalling-gpt:Provider"] = "openai",
             ["Relay:Models:stalling-gpt:Prices:Input"] = "1",
             ["Relay:Models:stalling-gpt:Prices:Output"] = "10",
         };
@@ -135,7 +156,8 @@ public sealed class EdgeHarness : IAsyncLifetime
             ("tiny-sim", "anthropic", sim + $"/_first-byte-delay-ms/500/_input-tokens/1/_output-tokens/{OutputTokens}", 0, ["claude-haiku-4-5"]),
             ("broken", "anthropic", sim + "/_fault/status-500", 0, ["claude-opus-4-6"]),
             ("spare", "anthropic", sim + usage, 1, ["claude-opus-4-6"]),
-            ("paced", "anthropic", sim + "/_event-delay-ms/150/_output-tokens/20", 0, ["claude-opus-4-5"]),
+            // The same as StoppableEdge's "paced": a stoppable edge on this harness's silo routes by this catalog.
+            ("paced", "anthropic", sim + $"/_event-delay-ms/100/_input-tokens/{StoppableEdge.PacedInputTokens}/_output-tokens/{StoppableEdge.PacedOutputTokens}", 0, ["claude-opus-4-5"]),
             ("slow", "anthropic", sim + "/_event-delay-ms/100/_output-tokens/300", 0, ["claude-sonnet-4-5"]),
             ("openai-sim", "openai", sim + usage, 0, ["gpt-5.4", "gpt-5.3-codex"]),
             ("cutting", "openai", sim + "/_fault/cut-mid-stream/_output-tokens/40", 0, ["gpt-5-codex"]),

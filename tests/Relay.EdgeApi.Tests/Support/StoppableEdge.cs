@@ -1,6 +1,9 @@
 using System.Globalization;
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Relay.EdgeApi.Catalog;
+using Relay.Testing;
 
 namespace Relay.EdgeApi.Tests.Support;
 
@@ -8,7 +11,9 @@ namespace Relay.EdgeApi.Tests.Support;
 /// An edge of its own, on Kestrel, that a test may stop (the host's StopAsync, as SIGTERM does) while calls are
 /// open. It joins a given cluster and relays to the simulator through a few channels:
 /// <c>claude-opus-4-5</c> streams 20 output tokens paced 100 ms apart (1000 input tokens),
-/// <c>claude-sonnet-4-5</c> streams 300 paced 100 ms apart, <c>claude-sonnet-4-6</c> answers at once.
+/// <c>claude-sonnet-4-5</c> streams 300 paced 100 ms apart, <c>claude-sonnet-4-6</c> answers at once. These settings
+/// seed the cluster's catalog only when it is empty: on the shared harness's silo the harness's channels, which are the
+/// same, are used.
 /// </summary>
 public sealed class StoppableEdge : IAsyncDisposable
 {
@@ -19,34 +24,46 @@ public sealed class StoppableEdge : IAsyncDisposable
     private readonly EdgeFactory _factory;
     private readonly Lazy<Task> _stopped;
 
-    private StoppableEdge(EdgeFactory factory, SettlementLog settlements, Uri baseUrl)
+    private StoppableEdge(EdgeFactory factory, SettlementLog settlements, Uri baseUrl, Uri adminUrl)
     {
         _factory = factory;
         Settlements = settlements;
         _stopped = new Lazy<Task>(() => _factory.DisposeAsync().AsTask());
         BaseUrl = baseUrl;
         Http = NewClient();
+        AdminHttp = new HttpClient { BaseAddress = adminUrl, Timeout = TimeSpan.FromSeconds(90) };
     }
 
     public Uri BaseUrl { get; }
 
     public HttpClient Http { get; }
 
+    /// <summary>A client of the edge's internal listener (admin API, metrics).</summary>
+    public HttpClient AdminHttp { get; }
+
     public SettlementLog Settlements { get; }
 
     public IHostApplicationLifetime Lifetime => _factory.Services.GetRequiredService<IHostApplicationLifetime>();
 
-    public static StoppableEdge Start(string clusterId, Uri simulator, IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <summary>The edge's copy of the cluster's catalog.</summary>
+    public ClusterCatalog Catalog => _factory.Services.GetRequiredService<ClusterCatalog>();
+
+    /// <summary>The edge's own services, to look at its state.</summary>
+    public IServiceProvider Services => _factory.Services;
+
+    public static StoppableEdge Start(RelaySiloHost silo, Uri simulator, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var port = TestSilo.FreePort();
+        var adminPort = TestSilo.FreePort();
         var sim = simulator.ToString().TrimEnd('/');
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Redis"] = TestSilo.Redis,
-            ["Orleans:ClusterId"] = clusterId,
-            ["Orleans:ServiceId"] = TestSilo.ServiceId,
+            ["Orleans:ClusterId"] = silo.ClusterId,
+            ["Orleans:ServiceId"] = silo.ServiceId,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Relay:AdminToken"] = EdgeHarness.AdminToken,
+            ["Relay:InternalPort"] = adminPort.ToString(CultureInfo.InvariantCulture),
             ["Relay:Upstream:Breaker:MinimumThroughput"] = "1000",
             ["Relay:Channels:0:Name"] = "paced",
             ["Relay:Channels:0:Provider"] = "anthropic",
@@ -75,9 +92,17 @@ public sealed class StoppableEdge : IAsyncDisposable
         }
         var settlements = new SettlementLog();
         var factory = new EdgeFactory(settings, settlements);
-        factory.UseKestrel(port);
+        factory.UseKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, port);
+            kestrel.Listen(IPAddress.Loopback, adminPort);
+        });
         factory.StartServer();
-        return new StoppableEdge(factory, settlements, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/")));
+        return new StoppableEdge(
+            factory,
+            settlements,
+            new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/")),
+            new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{adminPort}/")));
     }
 
     /// <summary>A client on a connection of its own.</summary>
@@ -97,6 +122,7 @@ public sealed class StoppableEdge : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        AdminHttp.Dispose();
         await StopAsync();
     }
 }
