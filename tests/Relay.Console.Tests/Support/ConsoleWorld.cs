@@ -17,7 +17,11 @@ namespace Relay.Console.Tests.Support;
 /// </summary>
 public sealed class ConsoleWorld : IAsyncLifetime
 {
-    public const string ServiceId = "relay-console-tests";
+    /// <summary>
+    /// Each run its own service id: grain state (the catalog with the prices a test changes) is stored under it, so a run
+    /// starts from the catalog its edge's configuration seeds.
+    /// </summary>
+    public static readonly string ServiceId = "relay-console-tests-" + Guid.NewGuid().ToString("N")[..8];
     public const string AdminToken = "console-tests-admin-token";
     public const string OperatorName = "ops";
     public const string OperatorPassword = "operator password for tests";
