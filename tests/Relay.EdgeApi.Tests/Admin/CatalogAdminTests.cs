@@ -250,6 +250,36 @@ public sealed class CatalogAdminTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(1, await CatalogVersionAsync());
     }
 
+    [Fact]
+    public async Task The_grain_the_console_calls_names_every_change_and_pages_its_audit_log_back()
+    {
+        await using var edge = StoppableEdge.Start(_silo, _simulator.BaseUrl);
+        var catalog = _silo.Grains.GetGrain<ICatalogGrain>(CatalogKeys.Default);
+        var model = new ModelDefinition("console-model", "Console model", "glm", null, [],
+            new ModelPricing(new TokenPrices(Usd.FromDecimal(1m), Usd.FromDecimal(2m)), 1m, []), null);
+
+        var unnamed = await catalog.PutModelAsync(model, " ");
+        var added = await catalog.PutModelAsync(model, "console:ada");
+        var again = await catalog.PutModelAsync(model, "console:ada");
+        var repriced = await catalog.SetModelPricingAsync("console-model", model.Pricing with { Discount = 0.5m }, "console:bob");
+
+        Assert.Equal((CatalogChangeOutcome.Invalid, "actor"), (unnamed.Outcome, unnamed.Field));
+        Assert.Equal((CatalogChangeOutcome.Applied, 2L), (added.Outcome, added.Version));
+        Assert.Equal((CatalogChangeOutcome.Unchanged, 2L), (again.Outcome, again.Version));
+        Assert.Equal((CatalogChangeOutcome.Applied, 3L), (repriced.Outcome, repriced.Version));
+        var newest = Assert.Single(await catalog.GetAuditAsync(null, 1));
+        Assert.Equal(("console:bob", "model.update", 3L), (newest.Actor, newest.Action, newest.Version));
+        var earlier = await catalog.GetAuditAsync(newest.Version, 10);
+        Assert.Equal([("model.add", 2L), ("seed", 1L)], earlier.Select(e => (e.Action, e.Version)));
+        Assert.Equal("console:ada", earlier[0].Actor);
+        Assert.Null(earlier[0].Before);
+        // Edges follow the grain the console changed.
+        await edge.Catalog.WhenServingAsync(3).WaitAsync(TimeSpan.FromSeconds(10));
+        var view = await catalog.GetAsync();
+        Assert.Equal(3, view.Version);
+        Assert.Contains(view.Models, m => m.Id == "console-model" && m.Pricing.Discount == 0.5m);
+    }
+
     private Task<long> CatalogVersionAsync() => _silo.Grains.GetGrain<ICatalogGrain>(CatalogKeys.Default).GetVersionAsync();
 
     /// <summary>The catalog's stored row and audit rows of this silo's service, as text.</summary>
