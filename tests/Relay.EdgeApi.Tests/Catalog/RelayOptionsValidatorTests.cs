@@ -29,6 +29,6 @@ public sealed class RelayOptionsValidatorTests
         var shipped = Support.Prices.ShippedOptions();
 
         Assert.True(RelayOptionsValidator.Validate(shipped).Succeeded);
-        Assert.Equal(14, shipped.Models.Count);
+        Assert.Equal(21, shipped.Models.Count);
     }
 }
