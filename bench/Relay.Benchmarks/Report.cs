@@ -39,7 +39,7 @@ internal sealed class Report(TextWriter w, string machine, string loadAtStart, G
         var (d1, n1, r1) = (PerSecond(direct), PerSecond(nginx), PerSecond(relay));
         Row("JSON, concurrency 1: calls per second", I($"{d1:N0}"), I($"{n1:N0}"), I($"{r1:N0}"), I($"{r1 / n1:0.00}x"), I($"{r1 / d1:0.00}x"), "2,253, 131 (direct 5,421)", "");
         var (d32, n32, r32) = (c32["direct"].PerSecond, c32["nginx"].PerSecond, c32["Relay"].PerSecond);
-        Row("JSON, concurrency 32: calls per second (share of direct)", I($"{d32:N0}"), I($"{n32:N0} ({n32 / d32:P0})"), I($"{r32:N0} ({r32 / d32:P0})"),
+        Row("JSON, concurrency 32: calls per second (share of direct)", I($"{d32:N0}"), I($"{n32:N0} ({100 * (n32 / d32):0}%)"), I($"{r32:N0} ({100 * (r32 / d32):0}%)"),
             I($"{r32 / n32:0.00}x"), I($"{r32 / d32:0.00}x"), "8,614 (88%), 1,733 (18%) (direct 9,748)", Met(r32 / d32 >= 0.40, "≥ 40% of direct"));
         var relayCpu32 = c32["Relay"].Cpu.Relay / Math.Max(1, c32["Relay"].Done);
         var nginxCpu32 = c32["nginx"].Cpu["nginx"] / Math.Max(1, c32["nginx"].Done);
@@ -62,13 +62,13 @@ internal sealed class Report(TextWriter w, string machine, string loadAtStart, G
         Row("256 streams at once: added time to first byte p50 / p99", "–", I($"+{n256p50:0.0} / +{n256p99:0.0} ms"), I($"+{r256p50:0.0} / +{r256p99:0.0} ms"),
             I($"{r256p50 / n256p50:0.0}x / {r256p99 / n256p99:0.0}x"), "–", "+2.3 / +11 ms, +43 / +135 ms", Met(r256p99 <= 20, "p99 ≤ 20 ms"));
         Row("256 streams at once: throughput (share of direct), failed", I($"{sd.PerSecond:N0}/s, {sd.Failed + sd.Stalled}"),
-            I($"{snr.PerSecond / sd.PerSecond:P0}, {snr.Failed + snr.Stalled}"), I($"{srr.PerSecond / sd.PerSecond:P0}, {srr.Failed + srr.Stalled}"),
+            I($"{100 * (snr.PerSecond / sd.PerSecond):0}%, {snr.Failed + snr.Stalled}"), I($"{100 * (srr.PerSecond / sd.PerSecond):0}%, {srr.Failed + srr.Stalled}"),
             I($"{srr.PerSecond / snr.PerSecond:0.00}x"), I($"{srr.PerSecond / sd.PerSecond:0.00}x"), "94%, 0; 80%, 0", Met(srr.PerSecond / sd.PerSecond >= 0.9, "≥ 90% of direct"));
         if (s1024 is not null)
         {
             var (d, n, r) = (s1024["direct"], s1024["nginx"], s1024["Relay"]);
             Row("1,024 streams at once: throughput (share of direct), failed", I($"{d.PerSecond:N0}/s, {d.Failed + d.Stalled}"),
-                I($"{n.PerSecond / d.PerSecond:P0}, {n.Failed + n.Stalled}"), I($"{r.PerSecond / d.PerSecond:P0}, {r.Failed + r.Stalled}"),
+                I($"{100 * (n.PerSecond / d.PerSecond):0}%, {n.Failed + n.Stalled}"), I($"{100 * (r.PerSecond / d.PerSecond):0}%, {r.Failed + r.Stalled}"),
                 I($"{r.PerSecond / n.PerSecond:0.00}x"), I($"{r.PerSecond / d.PerSecond:0.00}x"), "–", Met(r.Failed + r.Stalled == 0, "0 failed"));
         }
 
@@ -90,7 +90,8 @@ internal sealed class Report(TextWriter w, string machine, string loadAtStart, G
         Part("edge GET /healthz (HTTP hop only)", hops.Healthz);
         Part("edge POST /v1/messages/count_tokens (hop + key lookup + request inspection, no grain, no upstream)", hops.CountTokens);
         Part("account grain GetAsync from an Orleans client in the harness", grains.Read);
-        Part("account grain AdmitAsync from the same client", grains.Admit);
+        Part("account grain AdmitAsync from the same client (the decision)", grains.Admit);
+        Part("account grain ConfirmReservationAsync right after it (until the reservation has committed)", grains.Confirm);
         Part("account grain SettleAsync from the same client", grains.Settle);
         Part("Relay JSON call after a 30 ms pause", hops.PausedRelay);
         Part("one paced stream at a time, Relay, time to first byte", pacedOne["Relay"]);
@@ -119,7 +120,7 @@ internal sealed class Report(TextWriter w, string machine, string loadAtStart, G
             var d = runs["direct"];
             foreach (var (name, r) in runs)
             {
-                w.WriteLine(I($"| {concurrency} | {name} | {Percentile(r.FirstByteMs, 0.5):0.00} / {Percentile(r.FirstByteMs, 0.99):0.00} ms | {Added(r.FirstByteMs, d.FirstByteMs, 0.5):+0.00;-0.00} / {Added(r.FirstByteMs, d.FirstByteMs, 0.99):+0.00;-0.00} ms | {r.PerSecond:0} | {r.PerSecond / d.PerSecond:P0} | {r.Failed} / {r.Stalled} |"));
+                w.WriteLine(I($"| {concurrency} | {name} | {Percentile(r.FirstByteMs, 0.5):0.00} / {Percentile(r.FirstByteMs, 0.99):0.00} ms | {Added(r.FirstByteMs, d.FirstByteMs, 0.5):+0.00;-0.00} / {Added(r.FirstByteMs, d.FirstByteMs, 0.99):+0.00;-0.00} ms | {r.PerSecond:0} | {100 * (r.PerSecond / d.PerSecond):0}% | {r.Failed} / {r.Stalled} |"));
             }
         }
         w.WriteLine();

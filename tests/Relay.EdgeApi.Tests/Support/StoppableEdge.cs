@@ -36,6 +36,8 @@ public sealed class StoppableEdge : IAsyncDisposable
 
     public IHostApplicationLifetime Lifetime => _factory.Services.GetRequiredService<IHostApplicationLifetime>();
 
+    public IServiceProvider Services => _factory.Services;
+
     public static StoppableEdge Start(string clusterId, Uri simulator, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var port = TestSilo.FreePort();

@@ -9,7 +9,8 @@ public static class TestSilo
 
     public static string Redis => TestServices.Redis;
 
-    public static Task<RelaySiloHost> StartAsync() => RelaySiloHost.StartAsync(ServiceId);
+    /// <summary>With traces on: the edge tests follow a call's trace from the edge into the grain.</summary>
+    public static Task<RelaySiloHost> StartAsync() => RelaySiloHost.StartAsync(ServiceId, traces: true);
 
     public static int FreePort() => TestServices.FreePort();
 }
