@@ -114,6 +114,7 @@ cmd_run() {
   [ -z "${CHAOS_FAULTS:-}" ] || faults=(--faults "$CHAOS_FAULTS")
   dotnet "$chaos_dll" "${faults[@]}" \
     --edges "$EDGE_URLS" \
+    --admin-edges "$EDGE_ADMIN_URLS" \
     --admin-token "$ADMIN_TOKEN" \
     --simulator "http://127.0.0.1:$SIM_PORT/" \
     --postgres "$RELAY_POSTGRES" \

@@ -13,7 +13,8 @@
 #
 # State: .relay/cluster.env (bash, `source` it), logs: .relay/cluster/*.log.
 # Ports from RELAY_CLUSTER_PORT_BASE (default 41000): simulator BASE; silo I: BASE+100+I (silo to silo),
-# BASE+200+I (gateway), BASE+300+I (/healthz); edge J: BASE+400+J. Up to 99 silos and 99 edges.
+# BASE+200+I (gateway), BASE+300+I (/healthz); edge J: BASE+400+J (public), BASE+500+J (internal: /admin and
+# /metrics). Up to 99 silos and 99 edges.
 # Other settings: RELAY_CLUSTER_ID (relay-cluster), RELAY_SERVICE_ID (relay), RELAY_ADMIN_TOKEN (random),
 # RELAY_SESSION_SECRET (random),
 # RELAY_CLUSTER_READY_SECONDS (120). RELAY_POSTGRES and RELAY_REDIS, when set, replace the shared services'
@@ -61,14 +62,16 @@ save_state() {
         var="SILO_${i}_$var"; printf '%s=%q\n' "$var" "${!var:-}"
       done
     done
-    local urls=()
+    local urls=() admin_urls=()
     for ((i = 1; i <= EDGES; i++)); do
-      for var in PID HTTP_PORT; do
+      for var in PID HTTP_PORT ADMIN_PORT; do
         var="EDGE_${i}_$var"; printf '%s=%q\n' "$var" "${!var:-}"
       done
       var="EDGE_${i}_HTTP_PORT"; urls+=("http://127.0.0.1:${!var}")
+      var="EDGE_${i}_ADMIN_PORT"; admin_urls+=("http://127.0.0.1:${!var}")
     done
     printf 'EDGE_URLS=%q\n' "${urls[*]:-}"
+    printf 'EDGE_ADMIN_URLS=%q\n' "${admin_urls[*]:-}"
   } >"$tmp"
   mv "$tmp" "$state"
 }
@@ -234,19 +237,21 @@ simulator_channels() {
 
 edge_ports() {
   printf -v "EDGE_${1}_HTTP_PORT" '%s' $((base + 400 + $1))
+  printf -v "EDGE_${1}_ADMIN_PORT" '%s' $((base + 500 + $1))
 }
 
 start_edge() {
-  local j="$1" http_port channels=()
+  local j="$1" http_port admin_port channels=()
   edge_ports "$j"
-  http_port="EDGE_${j}_HTTP_PORT"
-  require_ports_free "${!http_port}"
+  http_port="EDGE_${j}_HTTP_PORT"; admin_port="EDGE_${j}_ADMIN_PORT"
+  require_ports_free "${!http_port}" "${!admin_port}"
   mapfile -t channels < <(simulator_channels)
   launch "edge-$j" "$edge_dll" \
     "ConnectionStrings__Redis=$REDIS" \
     "Orleans__ClusterId=$CLUSTER_ID" \
     "Orleans__ServiceId=$SERVICE_ID" \
-    "ASPNETCORE_URLS=http://127.0.0.1:${!http_port}" \
+    "ASPNETCORE_URLS=http://127.0.0.1:${!http_port};http://127.0.0.1:${!admin_port}" \
+    "Relay__InternalPort=${!admin_port}" \
     "Relay__AdminToken=$ADMIN_TOKEN" \
     "Relay__Users__SessionSecret=$SESSION_SECRET" \
     "Logging__LogLevel__Microsoft.AspNetCore=Warning" \
@@ -275,8 +280,8 @@ print_cluster() {
     echo "  silo $i      pid $(alive "${!pid:-}" "$silo_dll")  silo port ${!a}  gateway ${!b}  health http://127.0.0.1:${!c}/healthz"
   done
   for ((i = 1; i <= EDGES; i++)); do
-    pid="EDGE_${i}_PID"; a="EDGE_${i}_HTTP_PORT"
-    echo "  edge $i      pid $(alive "${!pid:-}" "$edge_dll")  http://127.0.0.1:${!a}"
+    pid="EDGE_${i}_PID"; a="EDGE_${i}_HTTP_PORT"; b="EDGE_${i}_ADMIN_PORT"
+    echo "  edge $i      pid $(alive "${!pid:-}" "$edge_dll")  http://127.0.0.1:${!a}  admin and metrics http://127.0.0.1:${!b:-?}"
   done
   ((EDGES == 0)) || echo "  admin token $ADMIN_TOKEN"
 }

@@ -10,6 +10,8 @@ mkdir -p "$run"
 
 silo_http="${RELAY_SILO_HTTP_PORT:-8081}"
 edge_port="${RELAY_EDGE_PORT:-8080}"
+# The edge's internal listener: the admin API and metrics, never served on the public port.
+edge_admin_port="${RELAY_EDGE_ADMIN_PORT:-8082}"
 sim_port="${RELAY_SIMULATOR_PORT:-8790}"
 
 stop_all() {
@@ -65,8 +67,8 @@ admin_token="$(cat "$run/admin-token")"
 
 echo "[up] starting the edge"
 sim="http://127.0.0.1:$sim_port"
-env ConnectionStrings__Redis="$RELAY_REDIS" ASPNETCORE_URLS="http://127.0.0.1:$edge_port" \
-  Relay__AdminToken="$admin_token" Relay__Users__SessionSecret="$(cat "$run/session-secret")" \
+env ConnectionStrings__Redis="$RELAY_REDIS" ASPNETCORE_URLS="http://127.0.0.1:$edge_port;http://127.0.0.1:$edge_admin_port" \
+  Relay__InternalPort="$edge_admin_port" Relay__AdminToken="$admin_token" Relay__Users__SessionSecret="$(cat "$run/session-secret")" \
   Relay__Channels__0__Name=sim-anthropic Relay__Channels__0__Provider=anthropic Relay__Channels__0__BaseUrl="$sim" \
   Relay__Channels__0__ApiKey=sim-key \
   Relay__Channels__0__Models__0=claude-opus-4-6 Relay__Channels__0__Models__1=claude-sonnet-4-6 \
@@ -84,11 +86,12 @@ wait_http "http://127.0.0.1:$edge_port/healthz"
 
 echo "[up] creating the demo account"
 edge="http://127.0.0.1:$edge_port"
+edge_admin="http://127.0.0.1:$edge_admin_port"
 admin=(-fsS -H "Authorization: Bearer $admin_token" -H "Content-Type: application/json")
-account_id=$(curl "${admin[@]}" -X POST "$edge/admin/accounts" -d '{"email":"demo@relay.local"}' | sed -n 's/.*"accountId":"\([^"]*\)".*/\1/p')
-curl "${admin[@]}" -X POST "$edge/admin/accounts/$account_id/credits" \
+account_id=$(curl "${admin[@]}" -X POST "$edge_admin/admin/accounts" -d '{"email":"demo@relay.local"}' | sed -n 's/.*"accountId":"\([^"]*\)".*/\1/p')
+curl "${admin[@]}" -X POST "$edge_admin/admin/accounts/$account_id/credits" \
   -d "{\"amountUsd\": 5.00, \"reason\": \"demo credit\", \"id\": \"demo-$account_id\"}" >/dev/null
-key=$(curl "${admin[@]}" -X POST "$edge/admin/accounts/$account_id/keys" -d '{"name":"demo"}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+key=$(curl "${admin[@]}" -X POST "$edge_admin/admin/accounts/$account_id/keys" -d '{"name":"demo"}' | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
 echo "$key" >"$run/demo-key"
 
 cat <<EOM
@@ -99,6 +102,7 @@ Relay is up, relaying to the built-in upstream simulator (no provider account ne
   Simulator   $sim  (pid $(cat "$run/simulator.pid"), what it served: $sim/_sim/served)
   PostgreSQL  $RELAY_POSTGRES
   Redis       $RELAY_REDIS
+  Admin API   $edge_admin/admin (and metrics at $edge_admin/metrics; not on the public port)
   Admin token $admin_token   (also in $run/admin-token)
 
 Demo account $account_id with \$5.00, API key:
@@ -110,7 +114,7 @@ A streamed call with curl:
     -d '{"model":"claude-sonnet-4-6","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Hello"}]}'
 
 What it cost:
-  curl -s $edge/admin/accounts/$account_id/usage -H "Authorization: Bearer $admin_token"
+  curl -s $edge_admin/admin/accounts/$account_id/usage -H "Authorization: Bearer $admin_token"
 
 Claude Code:
   export ANTHROPIC_BASE_URL=$edge

@@ -420,7 +420,7 @@ internal static class GatewayBenchmark
 
     private static async Task<JsonObject> AdminAsync(HttpClient http, LocalCluster cluster, HttpMethod method, string path, object body)
     {
-        using var request = new HttpRequestMessage(method, new Uri(cluster.EdgeUrl, path));
+        using var request = new HttpRequestMessage(method, new Uri(cluster.EdgeAdminUrl, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", cluster.AdminToken);
         request.Content = JsonContent.Create(body);
         using var response = await http.SendAsync(request);

@@ -24,6 +24,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         Redis = state["REDIS"];
         SimulatorUrl = new Uri($"http://127.0.0.1:{state["SIM_PORT"]}/");
         EdgeUrl = new Uri($"http://127.0.0.1:{state["EDGE_1_HTTP_PORT"]}/");
+        EdgeAdminUrl = new Uri($"http://127.0.0.1:{state["EDGE_1_ADMIN_PORT"]}/");
         SimulatorPid = int.Parse(state["SIM_PID"], CultureInfo.InvariantCulture);
         SiloPid = int.Parse(state["SILO_1_PID"], CultureInfo.InvariantCulture);
         EdgePid = int.Parse(state["EDGE_1_PID"], CultureInfo.InvariantCulture);
@@ -40,6 +41,9 @@ internal sealed class LocalCluster : IAsyncDisposable
     public Uri SimulatorUrl { get; }
 
     public Uri EdgeUrl { get; }
+
+    /// <summary>The edge's internal listener: the admin API and metrics.</summary>
+    public Uri EdgeAdminUrl { get; }
 
     public int SimulatorPid { get; }
 

@@ -5,6 +5,7 @@ namespace Relay.Chaos;
 /// <summary>What the run talks to and how far it goes. Every value has a flag (<c>--name value</c>).</summary>
 internal sealed record ChaosOptions(
     IReadOnlyList<Uri> Edges,
+    IReadOnlyList<Uri> AdminEdges,
     string AdminToken,
     Uri Simulator,
     string Postgres,
@@ -54,8 +55,11 @@ internal sealed record ChaosOptions(
         {
             throw new ArgumentException("--edges needs at least two edge URLs: clients fail over between them.");
         }
+        // The admin API is on each edge's internal listener, not on the address clients call.
+        var adminEdges = Required("admin-edges").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries).Select(e => new Uri(e)).ToList();
         return new ChaosOptions(
             edges,
+            adminEdges,
             Required("admin-token"),
             new Uri(Required("simulator")),
             Required("postgres"),

@@ -17,7 +17,7 @@ internal static class ChaosRun
     public static async Task<int> ExecuteAsync(ChaosOptions options)
     {
         using var http = Connections.CreateClient();
-        var admin = new AdminClient(http, options.Edges, options.AdminToken);
+        var admin = new AdminClient(http, options.AdminEdges, options.AdminToken);
         var prices = PriceList.Load(options.PricesFile);
         var faults = FaultSchedule.Parse(options.Faults, options.MaxCalls);
         await using var db = NpgsqlDataSource.Create(options.Postgres);

@@ -28,6 +28,7 @@ public sealed partial class CallRelay(
     UpstreamCaller upstream,
     CallSettler settler,
     CallDrain drain,
+    BodyBudget bodies,
     IGrainFactory grains,
     EdgeMetrics metrics,
     TimeProvider time,
@@ -59,19 +60,37 @@ public sealed partial class CallRelay(
             return;
         }
 
-        var plainKey = CallerResolver.KeyFrom(context.Request);
-        if (plainKey is null)
+        // The key first: a body is read (and held) only for a caller with a live key.
+        Authentication authentication;
+        try
         {
-            await RefuseAsync(new Refusal(RefusalKind.Unauthenticated, "No API key. Send your Relay key as 'x-api-key: <key>' or 'Authorization: Bearer <key>'."));
+            authentication = await callers.AuthenticateAsync(context);
+        }
+        catch (Exception ex) when (ServiceUnavailable.IsClusterUnavailable(ex))
+        {
+            LogClusterUnavailable(logger, ex, callId);
+            await UnavailableAsync("cluster_unavailable", ServiceUnavailable.ClusterUnavailableMessage);
+            return;
+        }
+        if (authentication.Caller is not { } caller)
+        {
+            await RefuseAsync(authentication.Refusal!);
             return;
         }
 
-        var read = await RequestBodies.ReadAsync(context, settings.Limits.MaxRequestBodyBytes);
-        if (read is not { } body)
+        var (read, problem) = await RequestBodies.ReadAsync(context, settings.Limits.MaxRequestBodyBytes, bodies);
+        if (problem == BodyProblem.Busy)
+        {
+            await UnavailableAsync("edge_busy", "This Relay edge is receiving too many large requests right now; nothing was sent upstream and you were not charged. Try again in a moment.");
+            return;
+        }
+        if (read is null)
         {
             await RefuseAsync(new Refusal(RefusalKind.TooLarge, $"The request body is larger than {settings.Limits.MaxRequestBodyBytes} bytes, the most Relay accepts."));
             return;
         }
+        using var held = read;
+        var body = held.Memory;
 
         var inspection = RequestInspector.Inspect(protocol, body.Span);
         if (inspection.Facts is not { } facts)
@@ -94,23 +113,6 @@ public sealed partial class CallRelay(
         }
 
         activity?.SetTag("gen_ai.request.model", model.Id);
-        Caller? caller;
-        try
-        {
-            caller = await callers.ResolveAsync(plainKey);
-        }
-        catch (Exception ex) when (ServiceUnavailable.IsClusterUnavailable(ex))
-        {
-            LogClusterUnavailable(logger, ex, callId);
-            await UnavailableAsync("cluster_unavailable", ServiceUnavailable.ClusterUnavailableMessage);
-            return;
-        }
-        if (caller is null)
-        {
-            await RefuseAsync(new Refusal(RefusalKind.Unauthenticated, "Invalid API key. Check the key, or create a new one: revoked keys stop working within seconds."));
-            return;
-        }
-
         var account = grains.GetGrain<IAccountCallsGrain>(caller.AccountId);
         var estimate = model.Price.Charge(new TokenUsage(facts.EstimatedInputTokens, facts.MaxOutputTokens ?? settings.Admission.DefaultOutputTokens));
         var device = devices.Of(context);

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Relay.Accounts;
 using Relay.EdgeApi.Accounts;
 using Relay.EdgeApi.Catalog;
 using Relay.EdgeApi.Errors;
@@ -6,6 +7,7 @@ using Relay.EdgeApi.Hosting;
 using Microsoft.Extensions.Options;
 using Relay.EdgeApi.Protocols;
 using Relay.EdgeApi.Telemetry;
+using Relay.Money;
 
 namespace Relay.EdgeApi.Calls;
 
@@ -37,29 +39,61 @@ public static class RelayApi
         }
     }
 
-    /// <summary>Answered by Relay itself with its tokenizer; never billed, never sent upstream.</summary>
-    private static async Task CountTokensAsync(HttpContext context, CallerResolver callers, IOptionsMonitor<RelayOptions> options)
+    /// <summary>
+    /// Answered by Relay itself with its tokenizer; never billed, never sent upstream. The tokenizer's work is the
+    /// edge's cost, so the body has its own smaller limit, each account its own rate, and an account that could
+    /// not make a call (disabled, or nothing available) gets the refusal its call would get.
+    /// </summary>
+    private static async Task CountTokensAsync(
+        HttpContext context, CallerResolver callers, BodyBudget bodies, TokenCountLimit counts, IGrainFactory grains, IOptionsMonitor<RelayOptions> options)
     {
         const ErrorDialect dialect = ErrorDialect.Anthropic;
-        var plainKey = CallerResolver.KeyFrom(context.Request);
-        if (plainKey is null || await callers.ResolveAsync(plainKey) is null)
+        var authentication = await callers.AuthenticateAsync(context);
+        if (authentication.Caller is not { } caller)
         {
-            await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.Unauthenticated, "Invalid API key."), dialect, null);
+            await ErrorBodies.WriteAsync(context, authentication.Refusal!, dialect, null);
             return;
         }
-        var limit = options.CurrentValue.Limits.MaxRequestBodyBytes;
-        if (await RequestBodies.ReadAsync(context, limit) is not { } body)
+        if (counts.Refuses(caller.AccountId) is { } wait)
         {
-            await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.TooLarge, $"The request body is larger than {limit} bytes."), dialect, null);
+            await ErrorBodies.WriteAsync(context, new Refusal(
+                RefusalKind.RateLimited,
+                $"Too many token counts for this account: at most {options.CurrentValue.Limits.CountTokensPerMinute} a minute.")
+            { RetryAfter = wait }, dialect, null);
             return;
         }
-        var inspection = RequestInspector.Inspect(WireProtocol.AnthropicMessages, body.Span);
+        var account = await grains.GetGrain<IAccountGrain>(caller.AccountId).GetAsync();
+        if (account.Disabled)
+        {
+            await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.AccountDisabled, "This Relay account is disabled. Contact support."), dialect, null);
+            return;
+        }
+        if (account.Available <= Usd.Zero)
+        {
+            await ErrorBodies.WriteAsync(context, new Refusal(
+                RefusalKind.InsufficientBalance, "Your Relay balance is too low to make calls. Top up to continue."), dialect, null);
+            return;
+        }
+        var limit = options.CurrentValue.Limits.MaxCountTokensBodyBytes;
+        var (read, problem) = await RequestBodies.ReadAsync(context, limit, bodies);
+        if (problem == BodyProblem.Busy)
+        {
+            await ServiceUnavailable.WriteAsync(context, dialect, "This Relay edge is receiving too many large requests right now. Try again in a moment.", null);
+            return;
+        }
+        if (read is null)
+        {
+            await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.TooLarge, $"A token count's request body may be at most {limit} bytes."), dialect, null);
+            return;
+        }
+        using var body = read;
+        var inspection = RequestInspector.Inspect(WireProtocol.AnthropicMessages, body.Memory.Span);
         if (!inspection.IsValid)
         {
             await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.InvalidRequest, inspection.ProblemMessage ?? "The request body is not valid.", inspection.ProblemField), dialect, null);
             return;
         }
-        var tokens = UsageEstimator.CountRequestTokens(body.Span);
+        var tokens = UsageEstimator.CountRequestTokens(body.Memory.Span);
         await TypedResults.Json(new TokenCount(tokens), RelayJsonContext.Default.TokenCount).ExecuteAsync(context);
     }
 
@@ -68,10 +102,10 @@ public static class RelayApi
     {
         var anthropic = context.Request.Headers.ContainsKey("anthropic-version") || context.Request.Headers.ContainsKey("x-api-key");
         var dialect = anthropic ? ErrorDialect.Anthropic : ErrorDialect.OpenAI;
-        var plainKey = CallerResolver.KeyFrom(context.Request);
-        if (plainKey is null || await callers.ResolveAsync(plainKey) is null)
+        var authentication = await callers.AuthenticateAsync(context);
+        if (authentication.Caller is null)
         {
-            await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.Unauthenticated, "Invalid API key."), dialect, null);
+            await ErrorBodies.WriteAsync(context, authentication.Refusal!, dialect, null);
             return;
         }
         var models = catalog.Models;

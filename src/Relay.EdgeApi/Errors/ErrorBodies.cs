@@ -17,6 +17,7 @@ public static class ErrorBodies
         RefusalKind.DeviceLimit or RefusalKind.AccountDisabled => 403,
         RefusalKind.ModelNotFound or RefusalKind.NotFound => 404,
         RefusalKind.TooLarge => 413,
+        RefusalKind.RateLimited => 429,
         RefusalKind.UpstreamFailed => 502,
         // Anthropic's clients know 529 as "overloaded"; OpenAI's know 503.
         RefusalKind.UpstreamUnavailable => dialect == ErrorDialect.Anthropic ? 529 : 503,
@@ -36,6 +37,10 @@ public static class ErrorBodies
         {
             response.Headers["request-id"] = requestId;
         }
+        if (refusal.RetryAfter is { } wait)
+        {
+            response.Headers.RetryAfter = Math.Max(1L, (long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         var body = Body(refusal, dialect, requestId);
         response.ContentLength = body.Length;
         await response.Body.WriteAsync(body, context.RequestAborted);
@@ -49,6 +54,7 @@ public static class ErrorBodies
         RefusalKind.DeviceLimit or RefusalKind.AccountDisabled => "permission_error",
         RefusalKind.ModelNotFound or RefusalKind.NotFound => "not_found_error",
         RefusalKind.TooLarge => "request_too_large",
+        RefusalKind.RateLimited => "rate_limit_error",
         RefusalKind.UpstreamUnavailable => "overloaded_error",
         _ => "api_error",
     };
@@ -63,6 +69,7 @@ public static class ErrorBodies
         RefusalKind.ModelNotFound => new(refusal.Message, "invalid_request_error", "model", "model_not_found"),
         RefusalKind.NotFound => new(refusal.Message, "invalid_request_error", null, "not_found"),
         RefusalKind.TooLarge => new(refusal.Message, "invalid_request_error", null, "request_too_large"),
+        RefusalKind.RateLimited => new(refusal.Message, "requests", null, "rate_limit_exceeded"),
         RefusalKind.UpstreamFailed => new(refusal.Message, "server_error", null, "upstream_error"),
         RefusalKind.UpstreamUnavailable => new(refusal.Message, "server_error", null, "upstream_unavailable"),
         _ => new(refusal.Message, "server_error", null, "internal_error"),

@@ -99,11 +99,15 @@ public static class EdgeHostingExtensions
         services.AddSingleton<ChannelRouter>();
         services.AddSingleton<UpstreamHttp>();
         services.AddSingleton<UpstreamCaller>();
+        services.AddSingleton<FailedKeyThrottle>();
         services.AddSingleton<CallerResolver>();
+        services.AddSingleton<BodyBudget>();
+        services.AddSingleton<TokenCountLimit>();
         services.AddSingleton<DeviceIdentity>();
         services.AddSingleton<CallSettler>();
         services.AddSingleton<CallRelay>();
         services.AddShutdownDrain();
+        services.AddInternalListener();
         services.AddSingleton<ISettlementObserver, NoSettlementObserver>();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<Microsoft.Extensions.Options.IOptions<RelayOptions>>((forwarded, relay) =>
@@ -127,23 +131,30 @@ public static class EdgeHostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// <c>/healthz</c> and the provider-compatible <c>/v1</c> API on every listener; <c>/admin</c> and the Prometheus
+    /// scrape only on the internal one (<see cref="InternalListener"/>).
+    /// </summary>
     public static WebApplication MapEdgeEndpoints(this WebApplication app)
     {
         app.UseForwardedHeaders();
         app.UseClusterUnavailableAnswers();
         app.MapHealthChecks("/healthz");
-        var telemetry = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
-        if (telemetry.ServesPrometheus)
-        {
-            if (!telemetry.PrometheusPath.StartsWith('/'))
-            {
-                throw new InvalidOperationException($"{TelemetryOptions.Section}:PrometheusPath must start with '/' (or be empty to turn the endpoint off), not '{telemetry.PrometheusPath}'.");
-            }
-            // Outside the API-key and admin checks, like /healthz: Prometheus scrapes without credentials.
-            app.MapPrometheusScrapingEndpoint(telemetry.PrometheusPath);
-        }
         app.MapRelayApi();
-        Admin.AdminApi.MapAdminApi(app);
+        var telemetry = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        if (telemetry.ServesPrometheus && !telemetry.PrometheusPath.StartsWith('/'))
+        {
+            throw new InvalidOperationException($"{TelemetryOptions.Section}:PrometheusPath must start with '/' (or be empty to turn the endpoint off), not '{telemetry.PrometheusPath}'.");
+        }
+        app.MapInternal(endpoints =>
+        {
+            if (telemetry.ServesPrometheus)
+            {
+                // Outside the API-key and admin checks, like /healthz: Prometheus scrapes without credentials.
+                endpoints.MapPrometheusScrapingEndpoint(telemetry.PrometheusPath);
+            }
+            Admin.AdminApi.MapAdminApi(endpoints);
+        });
         return app;
     }
 

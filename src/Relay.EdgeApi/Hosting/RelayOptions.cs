@@ -11,6 +11,12 @@ public sealed class RelayOptions
     /// <summary>Bearer token of the admin API; the admin API answers 404 while it is empty.</summary>
     public string? AdminToken { get; set; }
 
+    /// <summary>
+    /// The local port of the edge's internal listener, which alone serves <c>/admin</c> and the Prometheus scrape.
+    /// The edge must also listen on it (ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS). Unset: neither is served.
+    /// </summary>
+    public int? InternalPort { get; set; }
+
     public KeyOptions Keys { get; set; } = new();
 
     public LimitOptions Limits { get; set; } = new();
@@ -37,12 +43,32 @@ public sealed class KeyOptions
 {
     /// <summary>How long a resolved key is trusted before its grain is asked again; bounds how late a revocation takes effect.</summary>
     public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long an unknown or revoked key is remembered as such, so repeating it costs no lookup. Zero: not remembered.</summary>
+    public TimeSpan MissCacheFor { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Failed key checks one client address may make per <see cref="FailedWindow"/> before it gets 429.</summary>
+    public int FailedPermitLimit { get; set; } = 30;
+
+    public TimeSpan FailedWindow { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 public sealed class LimitOptions
 {
     /// <summary>Largest request body accepted (413 above it). Anthropic's own limit is 32 MB.</summary>
     public long MaxRequestBodyBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes all request bodies held by this edge may take together (read so far, and kept while their calls run).
+    /// A body that would go past it is refused with 503 and Retry-After, before more of it is read.
+    /// </summary>
+    public long MaxBufferedBodyBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Largest body <c>POST /v1/messages/count_tokens</c> accepts (413 above it): the tokenizer runs on the edge.</summary>
+    public long MaxCountTokensBodyBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Token counts one account may ask for per minute (429 beyond).</summary>
+    public int CountTokensPerMinute { get; set; } = 60;
 }
 
 public sealed class AdmissionOptions

@@ -48,6 +48,18 @@ internal sealed class RelayOptionsValidator(IOptions<RelayOptions> relay) : IHos
         {
             failures.Add("Relay:Limits:MaxRequestBodyBytes must be positive.");
         }
+        if (options.Limits.MaxBufferedBodyBytes < options.Limits.MaxRequestBodyBytes)
+        {
+            failures.Add("Relay:Limits:MaxBufferedBodyBytes must be at least Relay:Limits:MaxRequestBodyBytes, or the largest allowed body could never be read.");
+        }
+        if (options.Limits.MaxCountTokensBodyBytes <= 0 || options.Limits.CountTokensPerMinute <= 0)
+        {
+            failures.Add("Relay:Limits:MaxCountTokensBodyBytes and Relay:Limits:CountTokensPerMinute must be positive.");
+        }
+        if (options.Keys.FailedPermitLimit <= 0 || options.Keys.FailedWindow <= TimeSpan.Zero || options.Keys.MissCacheFor < TimeSpan.Zero)
+        {
+            failures.Add("Relay:Keys:FailedPermitLimit and Relay:Keys:FailedWindow must be positive, Relay:Keys:MissCacheFor not negative.");
+        }
         if (options.Upstream.IdleTimeout <= TimeSpan.Zero)
         {
             failures.Add("Relay:Upstream:IdleTimeout must be positive.");

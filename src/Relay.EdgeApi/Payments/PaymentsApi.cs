@@ -11,8 +11,8 @@ using Relay.Users.Payments;
 namespace Relay.EdgeApi.Payments;
 
 /// <summary>
-/// Top-ups by Alipay and their receipts. <c>/api/topups</c> takes a user session token (the person's own
-/// account) or the admin token <c>Relay:AdminToken</c> (any account, named in the body);
+/// Top-ups by Alipay and their receipts. <c>/api/topups</c> takes a user session token and serves the person's own
+/// account only (the admin token is not taken on this public path);
 /// <c>/payments/alipay/notify</c> is public and trusts only Alipay's signature. Needs an Orleans client
 /// (<see cref="IGrainFactory"/>) registered by the host.
 /// </summary>
@@ -41,25 +41,24 @@ public static class PaymentsApi
 
     /// <summary>
     /// The account's own deposit address for USDT/USDC (derived from the configured xpub, assigned once) and the
-    /// tokens watched; a transfer to it is credited after the configured confirmations. The operator names the
-    /// account with <c>?accountId=</c>.
+    /// tokens watched; a transfer to it is credited after the configured confirmations.
     /// </summary>
     internal static async Task<Results<Ok<StablecoinDepositInfo>, ValidationProblem, NotFound<string>, ProblemHttpResult>> GetStablecoinAddressAsync(
         string? accountId, HttpContext http, IGrainFactory grains, IConfiguration config)
     {
         ArgumentNullException.ThrowIfNull(http);
         var caller = http.TopUpCaller();
+        var owner = caller.AccountId;
         var xpub = config["Relay:Payments:Stablecoin:Xpub"];
         if (string.IsNullOrWhiteSpace(xpub))
         {
             return TypedResults.Problem("Top-ups by stablecoin are not configured.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
-        var owner = caller.AccountId ?? accountId?.Trim();
-        if (string.IsNullOrEmpty(owner) || (!string.IsNullOrEmpty(accountId) && !caller.MayUse(accountId.Trim())))
+        if (!string.IsNullOrWhiteSpace(accountId) && !caller.MayUse(accountId.Trim()))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
-                ["accountId"] = ["A session sees its own address only; the operator names the account."],
+                ["accountId"] = ["A session sees its own address only; leave accountId out."],
             });
         }
         if ((await grains.GetGrain<IAccountGrain>(owner).GetAsync()).CreatedAt is null)
@@ -85,13 +84,9 @@ public static class PaymentsApi
             return TypedResults.Problem("Top-ups by Alipay are not configured.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         var errors = new Dictionary<string, string[]>();
-        // A signed-in person tops up their own account; the operator names one.
-        var accountId = caller.AccountId ?? request.AccountId?.Trim();
-        if (string.IsNullOrEmpty(accountId))
-        {
-            errors["accountId"] = ["The account to top up is required."];
-        }
-        else if (!string.IsNullOrWhiteSpace(request.AccountId) && !caller.MayUse(request.AccountId.Trim()))
+        // A signed-in person tops up their own account.
+        var accountId = caller.AccountId;
+        if (!string.IsNullOrWhiteSpace(request.AccountId) && !caller.MayUse(request.AccountId.Trim()))
         {
             errors["accountId"] = ["A session tops up its own account only; leave accountId out."];
         }
@@ -104,7 +99,7 @@ public static class PaymentsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var result = await topUps.CreateAsync(accountId!, request.AmountUsd!.Value);
+        var result = await topUps.CreateAsync(accountId, request.AmountUsd!.Value);
         return result switch
         {
             { Outcome: AlipayTopUpOutcome.Created, Order: { } order, PayUrl: { } payUrl } => TypedResults.Created($"/api/topups/{order.OrderId}",

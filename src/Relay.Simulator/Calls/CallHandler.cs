@@ -29,7 +29,7 @@ internal sealed class CallHandler(
         }
 
         var body = await ReadBodyAsync(http.Request, aborted);
-        var request = CallRequest.Parse(body, out var problem, out var detail);
+        var request = CallRequest.Parse(body, dialect.Shape, out var problem, out var detail);
         if (request is null)
         {
             await WriteErrorAsync(http, dialect.BadRequest(problem, detail, requestId), aborted);
@@ -51,6 +51,8 @@ internal sealed class CallHandler(
             request.IncludeUsage,
             request.IncludeObfuscation,
             request.MaxOutputTokens,
+            request.Content,
+            CallSettings.ToolCalls(http.Request.Headers, request.Content, dialect.Shape),
             CallSettings.Tokens(http.Request.Headers, request),
             CallSettings.Pacing(http.Request.Headers, settings),
             fault,
@@ -83,7 +85,12 @@ internal sealed class CallHandler(
         }
         finally
         {
-            served.Add(new ServedCall(call.Id, call.Path, call.Model, call.Stream, usage, completed, fault, now));
+            served.Add(new ServedCall(call.Id, call.Path, call.Model, call.Stream, usage, completed, fault, now)
+            {
+                Images = call.Content.Images,
+                ToolResults = call.Content.ToolResults,
+                ToolCalls = call.ToolCalls.Count,
+            });
         }
     }
 

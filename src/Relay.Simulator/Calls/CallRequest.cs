@@ -3,10 +3,10 @@ using System.Text.Json;
 namespace Relay.Simulator.Calls;
 
 /// <summary>The few fields of a provider request body that the simulator reads.</summary>
-internal sealed record CallRequest(int BodyBytes, string Model, bool Stream, bool IncludeUsage, bool IncludeObfuscation, int? MaxOutputTokens)
+internal sealed record CallRequest(int BodyBytes, string Model, bool Stream, bool IncludeUsage, bool IncludeObfuscation, int? MaxOutputTokens, RequestContent Content)
 {
     /// <summary>Reads the body; returns null and a reason when it is not a JSON object with a model.</summary>
-    public static CallRequest? Parse(ReadOnlySpan<byte> body, out CallRequestProblem problem, out string detail)
+    public static CallRequest? Parse(ReadOnlySpan<byte> body, RequestShape shape, out CallRequestProblem problem, out string detail)
     {
         problem = CallRequestProblem.None;
         detail = "";
@@ -57,7 +57,14 @@ internal sealed record CallRequest(int BodyBytes, string Model, bool Stream, boo
             var includeObfuscation = !(options.ValueKind == JsonValueKind.Object
                 && options.TryGetProperty("include_obfuscation", out var obfuscation)
                 && obfuscation.ValueKind == JsonValueKind.False);
-            return new CallRequest(body.Length, model.GetString()!, stream, includeUsage, includeObfuscation, MaxTokens(root));
+            if (RequestContent.Read(root, shape, out var badImage) is not { } content)
+            {
+                problem = CallRequestProblem.InvalidImage;
+                detail = badImage;
+                return null;
+            }
+
+            return new CallRequest(body.Length, model.GetString()!, stream, includeUsage, includeObfuscation, MaxTokens(root), content);
         }
     }
 
@@ -94,6 +101,9 @@ internal enum CallRequestProblem
     None,
     MalformedJson,
     MissingModel,
+
+    /// <summary>An image not in the provider's shape; the detail is its path in the body.</summary>
+    InvalidImage,
 
     /// <summary>An <c>x-sim-*</c> setting the simulator does not know; the detail names it.</summary>
     UnknownSetting,

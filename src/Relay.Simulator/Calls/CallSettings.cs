@@ -23,6 +23,25 @@ internal static class CallSettings
             Number(headers, SimulatorHeaders.ReasoningTokens) ?? 0);
     }
 
+    /// <summary>
+    /// <c>x-sim-tool-calls</c> calls (0 by default) when the request offers tools, does not forbid them, and does not end
+    /// with tool results: the model has been answered, so it speaks instead. Calls go to the offered tools in turn.
+    /// </summary>
+    public static IReadOnlyList<SimulatedToolCall> ToolCalls(IHeaderDictionary headers, RequestContent content, RequestShape shape)
+    {
+        var count = Number(headers, SimulatorHeaders.ToolCalls) ?? 0;
+        if (count == 0 || content.Tools.Count == 0 || content.ToolsForbidden || content.EndsWithToolResult)
+        {
+            return [];
+        }
+        return [.. Enumerable.Range(0, count).Select(i =>
+        {
+            var tool = content.Tools[i % content.Tools.Count];
+            var id = shape == RequestShape.AnthropicMessages ? UpstreamIds.Anthropic("toolu_") : UpstreamIds.ToolCall();
+            return new SimulatedToolCall(id, tool.Name, tool.Arguments);
+        })];
+    }
+
     /// <summary>One input token per started 4 bytes of the UTF-8 request body.</summary>
     public static int InputTokensOf(int bodyBytes) => (bodyBytes + 3) / 4;
 

@@ -18,12 +18,15 @@ public static class SimulatorHeaders
     public const string EventDelayMs = "x-sim-event-delay-ms";
     public const string Fault = "x-sim-fault";
 
+    /// <summary>How many tool calls the model makes when the request offers tools and does not end with tool results.</summary>
+    public const string ToolCalls = "x-sim-tool-calls";
+
     /// <summary>Response header naming the upstream id the simulator gave the call.</summary>
     public const string CallId = "x-sim-call-id";
 
     internal static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         InputTokens, OutputTokens, CacheReadTokens, CacheWrite5mTokens, CacheWrite1hTokens, ReasoningTokens,
-        FirstByteDelayMs, EventDelayMs, Fault,
+        FirstByteDelayMs, EventDelayMs, Fault, ToolCalls,
     };
 }

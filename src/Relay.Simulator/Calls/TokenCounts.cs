@@ -11,10 +11,11 @@ internal sealed record TokenCounts(
     int CacheRead,
     int CacheWrite5m,
     int CacheWrite1h,
-    int Reasoning)
+    int Reasoning,
+    int ToolArguments = 0)
 {
     public int CacheWrite => CacheWrite5m + CacheWrite1h;
 
-    /// <summary>Output as billed: visible text plus reasoning.</summary>
-    public int BilledOutput => Output + Reasoning;
+    /// <summary>Output as billed: visible text, reasoning and tool-call arguments.</summary>
+    public int BilledOutput => Output + Reasoning + ToolArguments;
 }

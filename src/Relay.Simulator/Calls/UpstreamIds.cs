@@ -14,6 +14,8 @@ internal static class UpstreamIds
 
     public static string OpenAiObject(string prefix) => prefix + RandomNumberGenerator.GetString(Hex, 48);
 
+    public static string ToolCall() => "call_" + RandomNumberGenerator.GetString(Base62, 24);
+
     public static string OpenAiRequest() => "req_" + RandomNumberGenerator.GetString(Hex, 32);
 
     /// <summary>Padding of a random length that hides the size of each delta, as OpenAI's streams carry.</summary>

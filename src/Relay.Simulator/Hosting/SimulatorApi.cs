@@ -56,7 +56,7 @@ internal static class SimulatorApi
 
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        var request = CallRequest.Parse(buffer.ToArray(), out var problem, out var detail);
+        var request = CallRequest.Parse(buffer.ToArray(), RequestShape.AnthropicMessages, out var problem, out var detail);
         if (request is null)
         {
             await WriteAsync(http, dialect.BadRequest(problem, detail, requestId));

@@ -11,6 +11,9 @@ internal interface IProviderDialect
     /// <summary>Whether <c>x-api-key</c> is accepted besides <c>Authorization: Bearer</c>.</summary>
     bool AcceptsXApiKey { get; }
 
+    /// <summary>The request shape this API reads (for tools, tool results, thinking and images).</summary>
+    RequestShape Shape { get; }
+
     string NewId(DateTimeOffset at);
 
     /// <summary>Sets the provider's own response headers (request ids) and returns the request id.</summary>

@@ -14,7 +14,17 @@ public sealed record ServedCall(
     ServedUsage Usage,
     bool Completed,
     string? Fault,
-    DateTimeOffset At);
+    DateTimeOffset At)
+{
+    /// <summary>Images the request carried, in the provider's shape (a malformed one is refused with 400).</summary>
+    public int Images { get; init; }
+
+    /// <summary>Tool results the request carried.</summary>
+    public int ToolResults { get; init; }
+
+    /// <summary>Tool calls the answer made.</summary>
+    public int ToolCalls { get; init; }
+}
 
 /// <summary>
 /// Token counts of one answer in billing categories: <see cref="InputTokens"/> excludes cache reads and writes,

@@ -23,6 +23,9 @@ internal static class Json
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>A compact JSON object as text (tool arguments travel as a string).</summary>
+    public static string ObjectText(Action<Utf8JsonWriter> fields) => System.Text.Encoding.UTF8.GetString(Object(fields));
+
     public static void Object(this Utf8JsonWriter writer, string name, Action<Utf8JsonWriter> fields)
     {
         writer.WriteStartObject(name);

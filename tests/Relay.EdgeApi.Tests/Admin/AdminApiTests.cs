@@ -17,8 +17,8 @@ public sealed class AdminApiTests(EdgeHarness edge)
         using var wrong = new HttpRequestMessage(HttpMethod.Post, "admin/accounts") { Content = JsonContent.Create(new { email = "a@example.com" }) };
         wrong.Headers.Authorization = new("Bearer", "not-the-token");
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await edge.Http.SendAsync(none)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await edge.Http.SendAsync(wrong)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await edge.AdminHttp.SendAsync(none)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await edge.AdminHttp.SendAsync(wrong)).StatusCode);
     }
 
     [Fact]
@@ -34,8 +34,8 @@ public sealed class AdminApiTests(EdgeHarness edge)
         var accountId = (await signedUp.Content.ReadFromJsonAsync<JsonObject>())!["accountId"]!.GetValue<string>();
 
         using var find = EdgeHarness.Admin(HttpMethod.Get, $"admin/accounts?email={Uri.EscapeDataString(email.ToUpperInvariant())}");
-        using var found = await edge.Http.SendAsync(find);
-        using var missing = await edge.Http.SendAsync(EdgeHarness.Admin(HttpMethod.Get, "admin/accounts?email=nobody-here@example.com"));
+        using var found = await edge.AdminHttp.SendAsync(find);
+        using var missing = await edge.AdminHttp.SendAsync(EdgeHarness.Admin(HttpMethod.Get, "admin/accounts?email=nobody-here@example.com"));
 
         Assert.Equal(HttpStatusCode.OK, found.StatusCode);
         Assert.Equal(accountId, (await found.Content.ReadFromJsonAsync<JsonObject>())!["accountId"]!.GetValue<string>());
@@ -50,8 +50,8 @@ public sealed class AdminApiTests(EdgeHarness edge)
 
         using var first = EdgeHarness.Admin(HttpMethod.Post, $"admin/accounts/{accountId}/credits", credit);
         using var second = EdgeHarness.Admin(HttpMethod.Post, $"admin/accounts/{accountId}/credits", credit);
-        using var firstAnswer = await edge.Http.SendAsync(first);
-        using var secondAnswer = await edge.Http.SendAsync(second);
+        using var firstAnswer = await edge.AdminHttp.SendAsync(first);
+        using var secondAnswer = await edge.AdminHttp.SendAsync(second);
 
         Assert.Equal(HttpStatusCode.Created, firstAnswer.StatusCode);
         Assert.Equal(HttpStatusCode.OK, secondAnswer.StatusCode);
@@ -69,7 +69,7 @@ public sealed class AdminApiTests(EdgeHarness edge)
         using var request = EdgeHarness.Admin(HttpMethod.Post, $"admin/accounts/{accountId}/credits");
         request.Content = new StringContent(body, Encoding.UTF8, "application/json");
 
-        using var response = await edge.Http.SendAsync(request);
+        using var response = await edge.AdminHttp.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(Usd.FromDecimal(1m), (await edge.AccountAsync(accountId)).Balance);
@@ -89,10 +89,10 @@ public sealed class AdminApiTests(EdgeHarness edge)
         await edge.Settlements.WaitForAsync(accountId, 1);
 
         using var usageRequest = EdgeHarness.Admin(HttpMethod.Get, $"admin/accounts/{accountId}/usage");
-        using var usageResponse = await edge.Http.SendAsync(usageRequest);
+        using var usageResponse = await edge.AdminHttp.SendAsync(usageRequest);
         var usage = (await usageResponse.Content.ReadFromJsonAsync<JsonObject>())!;
         using var accountRequest = EdgeHarness.Admin(HttpMethod.Get, $"admin/accounts/{accountId}");
-        using var accountResponse = await edge.Http.SendAsync(accountRequest);
+        using var accountResponse = await edge.AdminHttp.SendAsync(accountRequest);
         var account = (await accountResponse.Content.ReadFromJsonAsync<JsonObject>())!;
 
         var line = Assert.Single(usage["calls"]!.AsArray())!;
@@ -115,7 +115,7 @@ public sealed class AdminApiTests(EdgeHarness edge)
         await edge.Grains.GetGrain<Identity.IEmailGrain>(email).RegisterAsync("acct_signed_up", "hash");
 
         using var request = EdgeHarness.Admin(HttpMethod.Post, "admin/accounts", new { email = "  " + email.ToUpperInvariant() });
-        using var response = await edge.Http.SendAsync(request);
+        using var response = await edge.AdminHttp.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Equal("acct_signed_up", (await response.Content.ReadFromJsonAsync<JsonObject>())!["accountId"]!.GetValue<string>());
@@ -125,6 +125,6 @@ public sealed class AdminApiTests(EdgeHarness edge)
     public async Task An_unknown_account_is_404()
     {
         using var request = EdgeHarness.Admin(HttpMethod.Get, "admin/accounts/acct_nobody");
-        Assert.Equal(HttpStatusCode.NotFound, (await edge.Http.SendAsync(request)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await edge.AdminHttp.SendAsync(request)).StatusCode);
     }
 }

@@ -39,7 +39,7 @@ public sealed class ErrorTests(EdgeHarness edge)
     {
         var (accountId, key) = await edge.NewAccountAsync(1m);
         using var revoke = EdgeHarness.Admin(HttpMethod.Delete, "admin/keys/" + Keys.ApiKeys.IdOf(key));
-        Assert.Equal(HttpStatusCode.NoContent, (await edge.Http.SendAsync(revoke)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await edge.AdminHttp.SendAsync(revoke)).StatusCode);
 
         var refusal = await CallAsync(dialect, key, Body(dialect, ModelOf(dialect)));
 
@@ -90,7 +90,7 @@ public sealed class ErrorTests(EdgeHarness edge)
     {
         var (accountId, key) = await edge.NewAccountAsync(1m);
         using var disable = EdgeHarness.Admin(HttpMethod.Put, $"admin/accounts/{accountId}/disabled", new { disabled = true });
-        Assert.Equal(HttpStatusCode.NoContent, (await edge.Http.SendAsync(disable)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await edge.AdminHttp.SendAsync(disable)).StatusCode);
 
         var refusal = await CallAsync(dialect, key, Body(dialect, ModelOf(dialect)));
 

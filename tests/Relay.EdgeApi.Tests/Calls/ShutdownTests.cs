@@ -100,8 +100,8 @@ public sealed class ShutdownTests(EdgeHarness harness)
             ["Relay:Keys:CacheFor"] = "01:00:00",
             ["Relay:Settlement:GiveUpAfter"] = "00:00:02",
         });
-        var (anthropicAccount, anthropicKey) = await NewAccountAsync(edge.Http, 1m);
-        var (openAIAccount, openAIKey) = await NewAccountAsync(edge.Http, 1m);
+        var (anthropicAccount, anthropicKey) = await NewAccountAsync(edge.AdminHttp, 1m);
+        var (openAIAccount, openAIKey) = await NewAccountAsync(edge.AdminHttp, 1m);
         using (var warm = await edge.Http.SendAsync(Chat(openAIKey)))
         {
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
@@ -115,7 +115,7 @@ public sealed class ShutdownTests(EdgeHarness harness)
         modelsRequest.Headers.Add("x-api-key", anthropicKey);
         using var models = await edge.Http.SendAsync(modelsRequest);
         using var adminRequest = EdgeHarness.Admin(HttpMethod.Get, $"admin/accounts/{anthropicAccount}");
-        using var admin = await edge.Http.SendAsync(adminRequest);
+        using var admin = await edge.AdminHttp.SendAsync(adminRequest);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, anthropic.StatusCode);
         Assert.NotNull(anthropic.Headers.RetryAfter?.Delta);

@@ -39,6 +39,11 @@ public sealed class EdgeHarness : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The edge's internal listener: the admin API and metrics, which the public one does not serve.</summary>
+    public Uri AdminUrl { get; private set; } = null!;
+
+    public HttpClient AdminHttp { get; private set; } = null!;
+
     public IGrainFactory Grains => Silo.Grains;
 
     public async Task InitializeAsync()
@@ -47,16 +52,26 @@ public sealed class EdgeHarness : IAsyncLifetime
         Simulator = await SimulatorServer.StartAsync();
         Capture = await CapturingUpstream.StartAsync();
         var port = TestSilo.FreePort();
+        var adminPort = TestSilo.FreePort();
         BaseUrl = new Uri($"http://127.0.0.1:{port}/");
-        _edge = new EdgeFactory(Settings(), Settlements);
-        _edge.UseKestrel(port);
+        AdminUrl = new Uri($"http://127.0.0.1:{adminPort}/");
+        var settings = Settings();
+        settings["Relay:InternalPort"] = adminPort.ToString(CultureInfo.InvariantCulture);
+        _edge = new EdgeFactory(settings, Settlements);
+        _edge.UseKestrel(kestrel =>
+        {
+            kestrel.Listen(System.Net.IPAddress.Loopback, port);
+            kestrel.Listen(System.Net.IPAddress.Loopback, adminPort);
+        });
         _edge.StartServer();
         Http = new HttpClient { BaseAddress = BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        AdminHttp = new HttpClient { BaseAddress = AdminUrl, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        AdminHttp.Dispose();
         if (_edge is not null)
         {
             await _edge.DisposeAsync();
@@ -70,17 +85,17 @@ public sealed class EdgeHarness : IAsyncLifetime
     public async Task<(string AccountId, string Key)> NewAccountAsync(decimal creditUsd)
     {
         using var open = Admin(HttpMethod.Post, "admin/accounts", new { email = $"{Guid.NewGuid():N}@example.com" });
-        using var opened = await Http.SendAsync(open);
+        using var opened = await AdminHttp.SendAsync(open);
         opened.EnsureSuccessStatusCode();
         var accountId = (await opened.Content.ReadFromJsonAsync<JsonObject>())!["accountId"]!.GetValue<string>();
         if (creditUsd != 0m)
         {
             using var credit = Admin(HttpMethod.Post, $"admin/accounts/{accountId}/credits", new { amountUsd = creditUsd, reason = "test", id = Guid.NewGuid().ToString("N") });
-            using var credited = await Http.SendAsync(credit);
+            using var credited = await AdminHttp.SendAsync(credit);
             credited.EnsureSuccessStatusCode();
         }
         using var key = Admin(HttpMethod.Post, $"admin/accounts/{accountId}/keys", new { name = "test" });
-        using var made = await Http.SendAsync(key);
+        using var made = await AdminHttp.SendAsync(key);
         made.EnsureSuccessStatusCode();
         return (accountId, (await made.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>());
     }
@@ -113,6 +128,8 @@ public sealed class EdgeHarness : IAsyncLifetime
             ["Relay:AdminToken"] = AdminToken,
             ["Relay:Users:SessionSecret"] = "edge-tests-session-secret-0123456789abcdef",
             ["Relay:Network:TrustedProxies:0"] = "127.0.0.1",
+            // Every test calls from 127.0.0.1, and several on purpose with bad keys; the throttle has its own tests.
+            ["Relay:Keys:FailedPermitLimit"] = "100000",
             ["Relay:Upstream:RetryDelay"] = "00:00:00.010",
             ["Relay:Upstream:IdleTimeout"] = "00:00:05",
             ["Relay:Upstream:Breaker:MinimumThroughput"] = "1000",

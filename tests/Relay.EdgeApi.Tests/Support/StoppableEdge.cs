@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -19,28 +20,34 @@ public sealed class StoppableEdge : IAsyncDisposable
     private readonly EdgeFactory _factory;
     private readonly Lazy<Task> _stopped;
 
-    private StoppableEdge(EdgeFactory factory, SettlementLog settlements, Uri baseUrl)
+    private StoppableEdge(EdgeFactory factory, SettlementLog settlements, Uri baseUrl, Uri adminUrl)
     {
         _factory = factory;
         Settlements = settlements;
         _stopped = new Lazy<Task>(() => _factory.DisposeAsync().AsTask());
         BaseUrl = baseUrl;
         Http = NewClient();
+        AdminHttp = new HttpClient { BaseAddress = adminUrl, Timeout = TimeSpan.FromSeconds(90) };
     }
 
     public Uri BaseUrl { get; }
 
     public HttpClient Http { get; }
 
+    /// <summary>A client of the edge's internal listener (admin API, metrics).</summary>
+    public HttpClient AdminHttp { get; }
+
     public SettlementLog Settlements { get; }
 
     public IHostApplicationLifetime Lifetime => _factory.Services.GetRequiredService<IHostApplicationLifetime>();
 
+    /// <summary>The edge's own services, to look at its state.</summary>
     public IServiceProvider Services => _factory.Services;
 
     public static StoppableEdge Start(string clusterId, Uri simulator, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var port = TestSilo.FreePort();
+        var adminPort = TestSilo.FreePort();
         var sim = simulator.ToString().TrimEnd('/');
         var settings = new Dictionary<string, string?>
         {
@@ -49,6 +56,7 @@ public sealed class StoppableEdge : IAsyncDisposable
             ["Orleans:ServiceId"] = TestSilo.ServiceId,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Relay:AdminToken"] = EdgeHarness.AdminToken,
+            ["Relay:InternalPort"] = adminPort.ToString(CultureInfo.InvariantCulture),
             ["Relay:Upstream:Breaker:MinimumThroughput"] = "1000",
             ["Relay:Channels:0:Name"] = "paced",
             ["Relay:Channels:0:Provider"] = "anthropic",
@@ -77,9 +85,17 @@ public sealed class StoppableEdge : IAsyncDisposable
         }
         var settlements = new SettlementLog();
         var factory = new EdgeFactory(settings, settlements);
-        factory.UseKestrel(port);
+        factory.UseKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, port);
+            kestrel.Listen(IPAddress.Loopback, adminPort);
+        });
         factory.StartServer();
-        return new StoppableEdge(factory, settlements, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/")));
+        return new StoppableEdge(
+            factory,
+            settlements,
+            new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/")),
+            new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{adminPort}/")));
     }
 
     /// <summary>A client on a connection of its own.</summary>
@@ -99,6 +115,7 @@ public sealed class StoppableEdge : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        AdminHttp.Dispose();
         await StopAsync();
     }
 }

@@ -50,7 +50,7 @@ public sealed class EdgeMetricsTests(EdgeHarness edge)
     /// <summary>A scrape as Prometheus makes it: no key, no token.</summary>
     private async Task<string> ScrapeAsync()
     {
-        using var response = await edge.Http.GetAsync("metrics");
+        using var response = await edge.AdminHttp.GetAsync("metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
         return await response.Content.ReadAsStringAsync();

@@ -76,6 +76,8 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
             $"/api/topups/stablecoin/address?accountId={theirs.GetPrimaryKeyString()}"), session));
         using var operatorView = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Get,
             $"/api/topups/stablecoin/address?accountId={theirs.GetPrimaryKeyString()}"), AdminToken));
+        using var theirsOwn = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Get, "/api/topups/stablecoin/address"),
+            SessionFor(theirs.GetPrimaryKeyString())));
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         var address = (await first.Content.ReadFromJsonAsync<StablecoinDepositInfo>())!;
@@ -86,8 +88,8 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
         Assert.Equal(12, address.Confirmations);
         Assert.Equal("USDT", Assert.Single(address.Tokens).Symbol);
         Assert.Equal(HttpStatusCode.BadRequest, others.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, operatorView.StatusCode);
-        Assert.NotEqual(address.Address, (await operatorView.Content.ReadFromJsonAsync<StablecoinDepositInfo>())!.Address);
+        Assert.Equal(HttpStatusCode.Unauthorized, operatorView.StatusCode);
+        Assert.NotEqual(address.Address, (await theirsOwn.Content.ReadFromJsonAsync<StablecoinDepositInfo>())!.Address);
     }
 
     [Fact]
@@ -107,7 +109,7 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
         Assert.Equal("https://openapi.alipaydev.com/gateway.do", payUrl.GetLeftPart(UriPartial.Path));
         Assert.Contains("method=alipay.trade.page.pay", payUrl.Query, StringComparison.Ordinal);
 
-        using (var unpaid = await Authorized(HttpMethod.Get, $"/api/topups/{orderId}/receipt"))
+        using (var unpaid = await AsOwner(account, HttpMethod.Get, $"/api/topups/{orderId}/receipt"))
         {
             Assert.Equal(HttpStatusCode.NotFound, unpaid.StatusCode);
         }
@@ -120,7 +122,7 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
         }
         Assert.Equal(Usd.FromDecimal(5.00m), (await account.GetAsync()).Balance);
 
-        using var html = await Authorized(HttpMethod.Get, $"/api/topups/{orderId}/receipt");
+        using var html = await AsOwner(account, HttpMethod.Get, $"/api/topups/{orderId}/receipt");
         Assert.Equal(HttpStatusCode.OK, html.StatusCode);
         Assert.Equal("text/html", html.Content.Headers.ContentType!.MediaType);
         var page = await html.Content.ReadAsStringAsync();
@@ -132,7 +134,7 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
         Assert.Contains("<tr><th>Reference</th><td>2026112722001400001234567890</td></tr>", page, StringComparison.Ordinal);
         Assert.Contains($"<tr><th>Date</th><td>{paidAt} UTC</td></tr>", page, StringComparison.Ordinal);
 
-        using var pdf = await Authorized(HttpMethod.Get, $"/api/topups/{orderId}/receipt.pdf");
+        using var pdf = await AsOwner(account, HttpMethod.Get, $"/api/topups/{orderId}/receipt.pdf");
         Assert.Equal(HttpStatusCode.OK, pdf.StatusCode);
         Assert.Equal("application/pdf", pdf.Content.Headers.ContentType!.MediaType);
         var bytes = await pdf.Content.ReadAsByteArrayAsync();
@@ -152,7 +154,7 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
         Assert.Equal("failure", await NotifyAsync(FakeAlipay.Notification(orderId, "3.62")));
 
         Assert.Equal(Usd.Zero, (await account.GetAsync()).Balance);
-        using var receipt = await Authorized(HttpMethod.Get, $"/api/topups/{orderId}/receipt.pdf");
+        using var receipt = await AsOwner(account, HttpMethod.Get, $"/api/topups/{orderId}/receipt.pdf");
         Assert.Equal(HttpStatusCode.NotFound, receipt.StatusCode);
     }
 
@@ -183,12 +185,18 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
     }
 
     [Fact]
-    public async Task Top_ups_need_the_admin_token_and_an_existing_account()
+    public async Task Top_ups_need_a_session_of_an_existing_account_and_the_admin_token_is_not_one()
     {
-        using var anonymous = await _http.PostAsJsonAsync("/api/topups/alipay", new { accountId = "a", amountUsd = 5.00m });
+        var account = await OpenAccountAsync();
+        using var anonymous = await _http.PostAsJsonAsync("/api/topups/alipay", new { amountUsd = 5.00m });
+        using var operatorOrder = await SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Post, "/api/topups/alipay")
+        {
+            Content = JsonContent.Create(new { accountId = account.GetPrimaryKeyString(), amountUsd = 5.00m }),
+        }, AdminToken));
         using var unknown = await CreateTopUpAsync(TestServices.NewAccountId(), 5.00m);
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, operatorOrder.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
@@ -246,22 +254,15 @@ public sealed class PaymentsApiTests(InProcessSilo silo) : IAsyncLifetime, IDisp
         return account;
     }
 
-    private Task<HttpResponseMessage> CreateTopUpAsync(string accountId, decimal amountUsd)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/topups/alipay")
+    /// <summary>The account's owner asks for a top-up of their own account, signed in.</summary>
+    private Task<HttpResponseMessage> CreateTopUpAsync(string accountId, decimal amountUsd) =>
+        SendAsync(WithBearer(new HttpRequestMessage(HttpMethod.Post, "/api/topups/alipay")
         {
-            Content = JsonContent.Create(new { accountId, amountUsd }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        return SendAsync(request);
-    }
+            Content = JsonContent.Create(new { amountUsd }),
+        }, SessionFor(accountId)));
 
-    private Task<HttpResponseMessage> Authorized(HttpMethod method, string path)
-    {
-        var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        return SendAsync(request);
-    }
+    private Task<HttpResponseMessage> AsOwner(IAccountGrain account, HttpMethod method, string path) =>
+        SendAsync(WithBearer(new HttpRequestMessage(method, path), SessionFor(account.GetPrimaryKeyString())));
 
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
     {

@@ -5,7 +5,10 @@ using System.Text.Json.Nodes;
 
 namespace Relay.Chaos.Setup;
 
-/// <summary>The edges' admin API, tried edge by edge: an edge that is down (or dies mid-request) is skipped.</summary>
+/// <summary>
+/// The edges' admin API on their internal listeners, tried edge by edge: an edge that is down (or dies mid-request)
+/// is skipped.
+/// </summary>
 internal sealed class AdminClient(HttpClient http, IReadOnlyList<Uri> edges, string token)
 {
     private static readonly TimeSpan s_requestTimeout = TimeSpan.FromSeconds(60);

@@ -16,6 +16,8 @@ internal sealed class AnthropicMessagesDialect(bool glm) : IProviderDialect
 
     public static AnthropicMessagesDialect Glm { get; } = new(glm: true);
 
+    public RequestShape Shape => RequestShape.AnthropicMessages;
+
     public bool AcceptsXApiKey => true;
 
     public string NewId(DateTimeOffset at) => UpstreamIds.Anthropic("msg_");
@@ -37,6 +39,7 @@ internal sealed class AnthropicMessagesDialect(bool glm) : IProviderDialect
     {
         CallRequestProblem.MissingModel => Error(400, "invalid_request_error", glm ? "1214" : null, $"{detail}: Field required", requestId),
         CallRequestProblem.UnknownSetting => Error(400, "invalid_request_error", glm ? "1214" : null, detail, requestId),
+        CallRequestProblem.InvalidImage => Error(400, "invalid_request_error", glm ? "1210" : null, $"{detail}: not a valid image source (base64 with media_type and data, or url)", requestId),
         _ => Error(400, "invalid_request_error", glm ? "1210" : null, $"The request body is not valid JSON: {detail}", requestId),
     };
 
@@ -57,13 +60,31 @@ internal sealed class AnthropicMessagesDialect(bool glm) : IProviderDialect
         w.WriteString("type", "message");
         w.WriteString("role", "assistant");
         w.WriteStartArray("content");
+        if (call.ThinkingDeltas.Count > 0)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "thinking");
+            w.WriteString("thinking", string.Concat(call.ThinkingDeltas));
+            w.WriteString("signature", call.ThinkingSignature);
+            w.WriteEndObject();
+        }
         w.WriteStartObject();
         w.WriteString("type", "text");
         w.WriteString("text", call.Text);
         w.WriteEndObject();
+        foreach (var tool in call.ToolCalls)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "tool_use");
+            w.WriteString("id", tool.Id);
+            w.WriteString("name", tool.Name);
+            w.WritePropertyName("input");
+            w.WriteRawValue(tool.Arguments);
+            w.WriteEndObject();
+        }
         w.WriteEndArray();
         w.WriteString("model", call.Model);
-        w.WriteString("stop_reason", "end_turn");
+        w.WriteString("stop_reason", call.StopForTools);
         w.WriteNull("stop_sequence");
         w.Object("usage", u => StartUsage(u, call.Tokens, call.Tokens.BilledOutput));
     });
@@ -88,44 +109,51 @@ internal sealed class AnthropicMessagesDialect(bool glm) : IProviderDialect
                     m.Object("usage", u => StartUsage(u, tokens, Math.Min(1, tokens.BilledOutput)));
                 });
             })),
-            new("content_block_start", Json.Object(w =>
-            {
-                w.WriteString("type", "content_block_start");
-                w.WriteNumber("index", 0);
-                w.Object("content_block", b =>
-                {
-                    b.WriteString("type", "text");
-                    b.WriteString("text", "");
-                });
-            })),
-            // Every documented stream writes ping with a space after the colon.
-            new("ping", """{"type": "ping"}"""u8.ToArray()),
         ];
-        foreach (var delta in call.Deltas)
+        var index = 0;
+        if (call.ThinkingDeltas.Count > 0)
         {
-            events.Add(new("content_block_delta", Json.Object(w =>
+            events.Add(BlockStart(index, b =>
             {
-                w.WriteString("type", "content_block_delta");
-                w.WriteNumber("index", 0);
-                w.Object("delta", d =>
-                {
-                    d.WriteString("type", "text_delta");
-                    d.WriteString("text", delta);
-                });
-            })));
+                b.WriteString("type", "thinking");
+                b.WriteString("thinking", "");
+                b.WriteString("signature", "");
+            }));
+            events.AddRange(call.ThinkingDeltas.Select(delta => Delta(index, "thinking_delta", "thinking", delta)));
+            events.Add(Delta(index, "signature_delta", "signature", call.ThinkingSignature));
+            events.Add(BlockStop(index++));
         }
 
-        events.Add(new("content_block_stop", Json.Object(w =>
+        events.Add(BlockStart(index, b =>
         {
-            w.WriteString("type", "content_block_stop");
-            w.WriteNumber("index", 0);
-        })));
+            b.WriteString("type", "text");
+            b.WriteString("text", "");
+        }));
+        // Every documented stream writes ping with a space after the colon.
+        events.Add(new("ping", """{"type": "ping"}"""u8.ToArray()));
+        events.AddRange(call.Deltas.Select(delta => Delta(index, "text_delta", "text", delta)));
+        events.Add(BlockStop(index++));
+        foreach (var tool in call.ToolCalls)
+        {
+            events.Add(BlockStart(index, b =>
+            {
+                b.WriteString("type", "tool_use");
+                b.WriteString("id", tool.Id);
+                b.WriteString("name", tool.Name);
+                b.EmptyObject("input");
+            }));
+            // As recorded: the first piece of a tool's input is empty.
+            events.Add(Delta(index, "input_json_delta", "partial_json", ""));
+            events.AddRange(tool.Pieces.Select(piece => Delta(index, "input_json_delta", "partial_json", piece)));
+            events.Add(BlockStop(index++));
+        }
+
         events.Add(new("message_delta", Json.Object(w =>
         {
             w.WriteString("type", "message_delta");
             w.Object("delta", d =>
             {
-                d.WriteString("stop_reason", "end_turn");
+                d.WriteString("stop_reason", call.StopForTools);
                 d.WriteNull("stop_sequence");
             });
             // Cumulative, as the documented web-search stream shows.
@@ -140,6 +168,30 @@ internal sealed class AnthropicMessagesDialect(bool glm) : IProviderDialect
         events.Add(new("message_stop", """{"type":"message_stop"}"""u8.ToArray()));
         return events;
     }
+
+    private static SseEvent BlockStart(int index, Action<Utf8JsonWriter> block) => new("content_block_start", Json.Object(w =>
+    {
+        w.WriteString("type", "content_block_start");
+        w.WriteNumber("index", index);
+        w.Object("content_block", block);
+    }));
+
+    private static SseEvent Delta(int index, string type, string field, string value) => new("content_block_delta", Json.Object(w =>
+    {
+        w.WriteString("type", "content_block_delta");
+        w.WriteNumber("index", index);
+        w.Object("delta", d =>
+        {
+            d.WriteString("type", type);
+            d.WriteString(field, value);
+        });
+    }));
+
+    private static SseEvent BlockStop(int index) => new("content_block_stop", Json.Object(w =>
+    {
+        w.WriteString("type", "content_block_stop");
+        w.WriteNumber("index", index);
+    }));
 
     public IReadOnlyList<SseEvent> ErrorEvents(SimulatedCall call, int eventsSent) =>
     [

@@ -15,6 +15,8 @@ internal sealed class GlmChatDialect : IProviderDialect
 {
     public static GlmChatDialect Instance { get; } = new();
 
+    public RequestShape Shape => RequestShape.ChatCompletions;
+
     public bool AcceptsXApiKey => false;
 
     public string NewId(DateTimeOffset at) => UpstreamIds.Glm(at);
@@ -29,6 +31,7 @@ internal sealed class GlmChatDialect : IProviderDialect
     {
         CallRequestProblem.MissingModel => Error(400, "1214", "model 参数非法。请检查文档"),
         CallRequestProblem.UnknownSetting => Error(400, "1214", detail),
+        CallRequestProblem.InvalidImage => Error(400, "1210", $"图片输入格式/解析错误: {detail}"),
         _ => Error(400, "1210", "API 调用参数有误，请检查文档"),
     };
 

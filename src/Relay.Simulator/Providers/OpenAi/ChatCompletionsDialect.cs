@@ -13,6 +13,8 @@ internal sealed class ChatCompletionsDialect : IProviderDialect
 
     private static readonly string s_fingerprint = UpstreamIds.Fingerprint();
 
+    public RequestShape Shape => RequestShape.ChatCompletions;
+
     public bool AcceptsXApiKey => false;
 
     public string NewId(DateTimeOffset at) => UpstreamIds.ChatCompletion();
@@ -41,10 +43,27 @@ internal sealed class ChatCompletionsDialect : IProviderDialect
             m.WriteString("role", "assistant");
             m.WriteString("content", call.Text);
             m.WriteNull("refusal");
+            if (call.ToolCalls.Count > 0)
+            {
+                m.WriteStartArray("tool_calls");
+                foreach (var tool in call.ToolCalls)
+                {
+                    m.WriteStartObject();
+                    m.WriteString("id", tool.Id);
+                    m.WriteString("type", "function");
+                    m.Object("function", f =>
+                    {
+                        f.WriteString("name", tool.Name);
+                        f.WriteString("arguments", tool.Arguments);
+                    });
+                    m.WriteEndObject();
+                }
+                m.WriteEndArray();
+            }
             m.EmptyArray("annotations");
         });
         w.WriteNull("logprobs");
-        w.WriteString("finish_reason", "stop");
+        w.WriteString("finish_reason", FinishReason(call));
         w.WriteEndObject();
         w.WriteEndArray();
         w.Object("usage", u => Usage(u, call.Tokens));
@@ -68,7 +87,16 @@ internal sealed class ChatCompletionsDialect : IProviderDialect
             events.Add(Chunk(call, d => d.WriteString("content", delta), finishReason: null));
         }
 
-        events.Add(Chunk(call, _ => { }, finishReason: "stop"));
+        for (var k = 0; k < call.ToolCalls.Count; k++)
+        {
+            var index = k;
+            var tool = call.ToolCalls[k];
+            // As recorded: a call's first chunk names it with empty arguments, later ones carry only index and pieces.
+            events.Add(Chunk(call, d => ToolCallDelta(d, index, tool, null), finishReason: null));
+            events.AddRange(tool.Pieces.Select(piece => Chunk(call, d => ToolCallDelta(d, index, null, piece), finishReason: null)));
+        }
+
+        events.Add(Chunk(call, _ => { }, finishReason: FinishReason(call)));
         if (call.IncludeUsage)
         {
             events.Add(new(null, Json.Object(w =>
@@ -81,6 +109,32 @@ internal sealed class ChatCompletionsDialect : IProviderDialect
 
         events.Add(SseEvent.Done);
         return events;
+    }
+
+    private static string FinishReason(SimulatedCall call) => call.ToolCalls.Count > 0 ? "tool_calls" : "stop";
+
+    private static void ToolCallDelta(Utf8JsonWriter d, int index, SimulatedToolCall? opening, string? piece)
+    {
+        d.WriteStartArray("tool_calls");
+        d.WriteStartObject();
+        d.WriteNumber("index", index);
+        if (opening is not null)
+        {
+            d.WriteString("id", opening.Id);
+            d.WriteString("type", "function");
+        }
+
+        d.Object("function", f =>
+        {
+            if (opening is not null)
+            {
+                f.WriteString("name", opening.Name);
+            }
+
+            f.WriteString("arguments", piece ?? "");
+        });
+        d.WriteEndObject();
+        d.WriteEndArray();
     }
 
     /// <summary>Chat streams have no error event; the SDKs raise a <c>data:</c> object carrying <c>error</c>.</summary>

@@ -24,6 +24,7 @@ internal static class OpenAiErrors
     {
         CallRequestProblem.UnknownSetting => Error(400, detail, "invalid_request_error", null),
         CallRequestProblem.MissingModel => Error(400, "you must provide a model parameter", "invalid_request_error", null),
+        CallRequestProblem.InvalidImage => Error(400, $"Invalid image at '{detail}'. Expected a base64-encoded data URL with an image MIME type (e.g. 'data:image/png;base64,...') or a valid URL.", "invalid_request_error", "invalid_image_url"),
         _ => Error(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)", "invalid_request_error", null),
     };
 

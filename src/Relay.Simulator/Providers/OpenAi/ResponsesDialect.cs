@@ -16,6 +16,8 @@ internal sealed class ResponsesDialect : IProviderDialect
 
     private const string FailedMessage = "The model failed to generate a response.";
 
+    public RequestShape Shape => RequestShape.Responses;
+
     public bool AcceptsXApiKey => false;
 
     public string NewId(DateTimeOffset at) => UpstreamIds.OpenAiObject("resp_");
@@ -54,12 +56,40 @@ internal sealed class ResponsesDialect : IProviderDialect
             Add("response.output_item.added", w =>
             {
                 w.WriteNumber("output_index", 0);
-                w.Object("item", items.WriteReasoning);
+                w.Object("item", i => items.WriteReasoning(i, done: false));
             });
+            if (call.ThinkingDeltas.Count > 0)
+            {
+                Add("response.reasoning_summary_part.added", w =>
+                {
+                    items.WriteSummaryPosition(w);
+                    w.Object("part", p => Items.WriteSummaryPart(p, ""));
+                });
+                foreach (var delta in call.ThinkingDeltas)
+                {
+                    Add("response.reasoning_summary_text.delta", w =>
+                    {
+                        items.WriteSummaryPosition(w);
+                        w.WriteString("delta", delta);
+                    });
+                }
+
+                Add("response.reasoning_summary_text.done", w =>
+                {
+                    items.WriteSummaryPosition(w);
+                    w.WriteString("text", items.Summary);
+                });
+                Add("response.reasoning_summary_part.done", w =>
+                {
+                    items.WriteSummaryPosition(w);
+                    w.Object("part", p => Items.WriteSummaryPart(p, items.Summary));
+                });
+            }
+
             Add("response.output_item.done", w =>
             {
                 w.WriteNumber("output_index", 0);
-                w.Object("item", items.WriteReasoning);
+                w.Object("item", i => items.WriteReasoning(i, done: true));
             });
         }
 
@@ -103,6 +133,42 @@ internal sealed class ResponsesDialect : IProviderDialect
             w.WriteNumber("output_index", items.MessageIndex);
             w.Object("item", i => items.WriteMessage(i, "completed", call.Text));
         });
+        for (var k = 0; k < call.ToolCalls.Count; k++)
+        {
+            var index = items.MessageIndex + 1 + k;
+            var tool = call.ToolCalls[k];
+            var itemId = items.FunctionCallIds[k];
+            Add("response.output_item.added", w =>
+            {
+                w.WriteNumber("output_index", index);
+                w.Object("item", i => Items.WriteFunctionCall(i, itemId, tool, done: false));
+            });
+            foreach (var piece in tool.Pieces)
+            {
+                Add("response.function_call_arguments.delta", w =>
+                {
+                    w.WriteString("item_id", itemId);
+                    w.WriteNumber("output_index", index);
+                    w.WriteString("delta", piece);
+                    if (call.IncludeObfuscation)
+                    {
+                        w.WriteString("obfuscation", UpstreamIds.Obfuscation());
+                    }
+                });
+            }
+
+            Add("response.function_call_arguments.done", w =>
+            {
+                w.WriteString("item_id", itemId);
+                w.WriteNumber("output_index", index);
+                w.WriteString("arguments", tool.Arguments);
+            });
+            Add("response.output_item.done", w =>
+            {
+                w.WriteNumber("output_index", index);
+                w.Object("item", i => Items.WriteFunctionCall(i, itemId, tool, done: true));
+            });
+        }
         Add("response.completed", w => w.Object("response", r =>
             Response(r, call, "completed", o => items.WriteOutput(o, call.Text), usage: true, failed: false)));
         return events;
@@ -215,11 +281,37 @@ internal sealed class ResponsesDialect : IProviderDialect
     }
 
     /// <summary>The output items of one answer: an optional reasoning item, then the message.</summary>
-    private sealed record Items(string? ReasoningId, string MessageId)
+    private sealed record Items(string? ReasoningId, string MessageId, IReadOnlyList<string> FunctionCallIds, IReadOnlyList<SimulatedToolCall> Calls, string Summary)
     {
         public static Items Of(SimulatedCall call) => new(
             call.Tokens.Reasoning > 0 ? UpstreamIds.OpenAiObject("rs_") : null,
-            UpstreamIds.OpenAiObject("msg_"));
+            UpstreamIds.OpenAiObject("msg_"),
+            [.. call.ToolCalls.Select(_ => UpstreamIds.OpenAiObject("fc_"))],
+            call.ToolCalls,
+            string.Concat(call.ThinkingDeltas));
+
+        public void WriteSummaryPosition(Utf8JsonWriter w)
+        {
+            w.WriteString("item_id", ReasoningId);
+            w.WriteNumber("output_index", 0);
+            w.WriteNumber("summary_index", 0);
+        }
+
+        public static void WriteSummaryPart(Utf8JsonWriter p, string text)
+        {
+            p.WriteString("type", "summary_text");
+            p.WriteString("text", text);
+        }
+
+        public static void WriteFunctionCall(Utf8JsonWriter i, string id, SimulatedToolCall tool, bool done)
+        {
+            i.WriteString("id", id);
+            i.WriteString("type", "function_call");
+            i.WriteString("status", done ? "completed" : "in_progress");
+            i.WriteString("arguments", done ? tool.Arguments : "");
+            i.WriteString("call_id", tool.Id);
+            i.WriteString("name", tool.Name);
+        }
 
         public int MessageIndex => ReasoningId is null ? 0 : 1;
 
@@ -230,11 +322,19 @@ internal sealed class ResponsesDialect : IProviderDialect
             w.WriteNumber("content_index", 0);
         }
 
-        public void WriteReasoning(Utf8JsonWriter i)
+        public void WriteReasoning(Utf8JsonWriter i, bool done)
         {
             i.WriteString("id", ReasoningId);
             i.WriteString("type", "reasoning");
-            i.EmptyArray("summary");
+            i.WriteStartArray("summary");
+            if (done && Summary.Length > 0)
+            {
+                i.WriteStartObject();
+                WriteSummaryPart(i, Summary);
+                i.WriteEndObject();
+            }
+
+            i.WriteEndArray();
         }
 
         public void WriteMessage(Utf8JsonWriter i, string status, string? text)
@@ -259,13 +359,19 @@ internal sealed class ResponsesDialect : IProviderDialect
             if (ReasoningId is not null)
             {
                 o.WriteStartObject();
-                WriteReasoning(o);
+                WriteReasoning(o, done: true);
                 o.WriteEndObject();
             }
 
             o.WriteStartObject();
             WriteMessage(o, "completed", text);
             o.WriteEndObject();
+            for (var k = 0; k < Calls.Count; k++)
+            {
+                o.WriteStartObject();
+                WriteFunctionCall(o, FunctionCallIds[k], Calls[k], done: true);
+                o.WriteEndObject();
+            }
         }
 
         public static void WritePart(Utf8JsonWriter p, string text)
