@@ -121,7 +121,7 @@ public sealed class EdgeHarness : IAsyncLifetime
         {
             ["ConnectionStrings:Redis"] = TestSilo.Redis,
             ["Orleans:ClusterId"] = Silo.ClusterId,
-            ["Orleans:ServiceId"] = TestSilo.ServiceId,
+            ["Orleans:ServiceId"] = Silo.ServiceId,
             ["Logging:LogLevel:Default"] = "Warning",
             // Traces are made only when exported (or asked for): the trace tests read them from this edge.
             ["Relay:Telemetry:Traces"] = "true",
@@ -137,14 +137,18 @@ public sealed class EdgeHarness : IAsyncLifetime
             // Test-only catalog entries whose upstream id differs from the name the client sends.
             ["Relay:Models:capture-claude:UpstreamModel"] = "claude-sonnet-4-5-20250929",
             ["Relay:Models:capture-claude:Aliases:0"] = "capture-claude-latest",
+            ["Relay:Models:capture-claude:Provider"] = "anthropic",
             ["Relay:Models:capture-claude:Prices:Input"] = "3",
             ["Relay:Models:capture-claude:Prices:Output"] = "15",
             ["Relay:Models:capture-codex:UpstreamModel"] = "gpt-5.2-codex",
             ["Relay:Models:capture-codex:Aliases:0"] = "capture-codex-latest",
+            ["Relay:Models:capture-codex:Provider"] = "openai",
             ["Relay:Models:capture-codex:Prices:Input"] = "1.75",
             ["Relay:Models:capture-codex:Prices:Output"] = "14",
+            ["Relay:Models:overloaded-claude:Provider"] = "anthropic",
             ["Relay:Models:overloaded-claude:Prices:Input"] = "3",
             ["Relay:Models:overloaded-claude:Prices:Output"] = "15",
+            ["Relay:Models:stalling-gpt:Provider"] = "openai",
             ["Relay:Models:stalling-gpt:Prices:Input"] = "1",
             ["Relay:Models:stalling-gpt:Prices:Output"] = "10",
         };
@@ -154,7 +158,8 @@ public sealed class EdgeHarness : IAsyncLifetime
             ("tiny-sim", "anthropic", sim + $"/_first-byte-delay-ms/500/_input-tokens/1/_output-tokens/{OutputTokens}", 0, ["claude-haiku-4-5"]),
             ("broken", "anthropic", sim + "/_fault/status-500", 0, ["claude-opus-4-6"]),
             ("spare", "anthropic", sim + usage, 1, ["claude-opus-4-6"]),
-            ("paced", "anthropic", sim + "/_event-delay-ms/150/_output-tokens/20", 0, ["claude-opus-4-5"]),
+            // The same as StoppableEdge's "paced": a stoppable edge on this harness's silo routes by this catalog.
+            ("paced", "anthropic", sim + $"/_event-delay-ms/100/_input-tokens/{StoppableEdge.PacedInputTokens}/_output-tokens/{StoppableEdge.PacedOutputTokens}", 0, ["claude-opus-4-5"]),
             ("slow", "anthropic", sim + "/_event-delay-ms/100/_output-tokens/300", 0, ["claude-sonnet-4-5"]),
             ("openai-sim", "openai", sim + usage, 0, ["gpt-5.4", "gpt-5.3-codex"]),
             ("cutting", "openai", sim + "/_fault/cut-mid-stream/_output-tokens/40", 0, ["gpt-5-codex"]),
