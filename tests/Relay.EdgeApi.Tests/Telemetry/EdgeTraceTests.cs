@@ -76,8 +76,8 @@ public sealed class EdgeTraceTests(EdgeHarness edge)
     [Fact]
     public async Task An_edge_with_nowhere_to_send_traces_makes_none_and_one_told_to_makes_them()
     {
-        await using var quiet = StoppableEdge.Start(edge.Silo.ClusterId, edge.Simulator.BaseUrl);
-        await using var tracing = StoppableEdge.Start(edge.Silo.ClusterId, edge.Simulator.BaseUrl, new Dictionary<string, string?> { ["Relay:Telemetry:Traces"] = "true" });
+        await using var quiet = StoppableEdge.Start(edge.Silo, edge.Simulator.BaseUrl);
+        await using var tracing = StoppableEdge.Start(edge.Silo, edge.Simulator.BaseUrl, new Dictionary<string, string?> { ["Relay:Telemetry:Traces"] = "true" });
 
         Assert.Null(quiet.Services.GetService<TracerProvider>());
         Assert.NotNull(tracing.Services.GetService<TracerProvider>());
