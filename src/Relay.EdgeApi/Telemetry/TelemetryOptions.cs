@@ -13,14 +13,6 @@ public sealed class TelemetryOptions
 
     public bool ServesPrometheus => !string.IsNullOrEmpty(PrometheusPath);
 
-    /// <summary>
-    /// Whether the edge makes traces at all: <c>Relay:Telemetry:Traces</c> when set, else exactly when an OTLP
-    /// endpoint is set. Off, no span is started and grain calls carry no trace context: with nothing to export
-    /// them to, that work is CPU on every call for nothing (docs/benchmarks.md). Read once, at start.
-    /// </summary>
-    public static bool TracesOn(IConfiguration configuration) =>
-        configuration.GetValue<bool?>(Section + ":Traces") ?? !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-
     /// <summary>Whether a request is a scrape, so it is left out of traces.</summary>
     public bool IsScrape(PathString path) => ServesPrometheus && path.Equals(PrometheusPath, StringComparison.OrdinalIgnoreCase);
 }
