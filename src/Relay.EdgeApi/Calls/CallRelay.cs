@@ -279,9 +279,11 @@ public sealed partial class CallRelay(
     }
 
     /// <summary>
-    /// An upstream that refused before answering is relayed as it spoke, so clients see the provider's own
-    /// error and retry where they would have. An upstream refusing Relay's own credentials is Relay's fault,
-    /// not the client's: that becomes a 502 rather than a 401 that would blame the client's key.
+    /// An upstream that refused before answering is answered with its status and error type, so clients retry where
+    /// they would have, in the client's protocol with Relay's own message (<see cref="UpstreamErrorBodies"/>: the
+    /// provider's message may name the operator's organization or project), and the provider's request id header.
+    /// An upstream refusing Relay's own credentials is Relay's fault, not the client's: that becomes a 502 rather
+    /// than a 401 that would blame the client's key.
     /// </summary>
     private async Task RelayUpstreamErrorAsync(HttpContext context, UpstreamExchange exchange, ErrorDialect dialect, string callId)
     {
@@ -292,26 +294,34 @@ public sealed partial class CallRelay(
             await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.UpstreamFailed, "The upstream provider refused Relay's credentials; you were not charged. The operator has been alerted."), dialect, callId);
             return;
         }
-        CopyResponseHeaders(context.Response, exchange.Response);
-        context.Response.StatusCode = status;
-        await using var upstreamBody = await exchange.OpenBodyAsync();
+        var upstreamBody = new ArrayBufferWriter<byte>();
         var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
         {
+            await using var stream = await exchange.OpenBodyAsync();
             int read;
-            while ((read = await exchange.ReadAsync(upstreamBody, chunk.AsMemory(0, ChunkSize))) > 0)
+            while (upstreamBody.WrittenCount < UpstreamErrorBodies.MaxBodyBytes
+                && (read = await exchange.ReadAsync(stream, chunk.AsMemory(0, ChunkSize))) > 0)
             {
-                await context.Response.Body.WriteAsync(chunk.AsMemory(0, read), context.RequestAborted);
+                upstreamBody.Write(chunk.AsSpan(0, read));
             }
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or UpstreamIdleTimeoutException or OperationCanceledException)
         {
-            // The error body is a courtesy; its status has been sent.
+            // What came of the body is enough: the status says the most.
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
         }
+        CopyResponseHeaders(context.Response, exchange.Response);
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        var providerRequestId = exchange.Response.Headers.TryGetValues("request-id", out var ids) ? ids.FirstOrDefault() : null;
+        var body = UpstreamErrorBodies.Rewrite(status, upstreamBody.WrittenSpan, dialect, providerRequestId ?? callId);
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, context.RequestAborted);
     }
 
     [LoggerMessage(105, LogLevel.Warning, "Call {CallId}: the cluster did not answer; refused with 503")]
