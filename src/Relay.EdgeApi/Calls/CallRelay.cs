@@ -29,6 +29,7 @@ public sealed partial class CallRelay(
     CallSettler settler,
     CallDrain drain,
     BodyBudget bodies,
+    FeaturePolicy features,
     IGrainFactory grains,
     EdgeMetrics metrics,
     TimeProvider time,
@@ -113,6 +114,11 @@ public sealed partial class CallRelay(
         }
 
         activity?.SetTag("gen_ai.request.model", model.Id);
+        if (features.Check(protocol, model, facts, context.Request.Headers) is { } unpriced)
+        {
+            await RefuseAsync(unpriced);
+            return;
+        }
         var account = grains.GetGrain<IAccountCallsGrain>(caller.AccountId);
         var estimate = model.Price.Charge(new TokenUsage(facts.EstimatedInputTokens, facts.MaxOutputTokens ?? settings.Admission.DefaultOutputTokens));
         var device = devices.Of(context);
@@ -267,7 +273,9 @@ public sealed partial class CallRelay(
             // The provider's own count when it gave a final one (also when the stream broke after it), else an estimate.
             var reported = seen.Usage is not null && (seen.UsageFinal || (seen.Finished && answer.End == AnswerEnd.Complete));
             var tokens = reported ? seen.Usage! : UsageEstimator.Estimate(protocol, body.Span, seen);
-            return new UsageRecord(model.Id, channel.Name, tokens, model.Price.Charge(tokens), Estimated: !reported, seen.UpstreamId);
+            // Web searches are billed per search, beside the tokens their results add.
+            var cost = model.Price.Charge(tokens) + features.ServerToolCharge(seen.WebSearchRequests);
+            return new UsageRecord(model.Id, channel.Name, tokens, cost, Estimated: !reported, seen.UpstreamId) { WebSearchRequests = seen.WebSearchRequests };
         }
 
         Task RefuseAfterAdmissionAsync(Refusal refusal)
