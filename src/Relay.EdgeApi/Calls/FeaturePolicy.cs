@@ -54,9 +54,19 @@ public sealed partial class FeaturePolicy(IOptionsMonitor<RelayOptions> options)
             if (feature.StartsWith("tool:", StringComparison.Ordinal))
             {
                 var family = ToolFamily(feature["tool:".Length..]);
-                if (!s_clientTools.Contains(family) && !allowed.Contains("tool:" + family, StringComparer.Ordinal))
+                if (s_clientTools.Contains(family))
+                {
+                    continue;
+                }
+                if (!allowed.Contains("tool:" + family, StringComparer.Ordinal))
                 {
                     return NotEnabled("tools", $"The server tool '{feature["tool:".Length..]}' is not enabled on Relay");
+                }
+                if (!MetersServerTools(protocol, model.Provider))
+                {
+                    // Relay counts server tool use only in Anthropic's Messages usage and OpenAI's Responses output;
+                    // elsewhere (chat completions, Zhipu) a search would go uncounted.
+                    return NotEnabled("tools", $"The server tool '{feature["tool:".Length..]}' is not enabled on Relay for model '{model.Id}' over this API");
                 }
             }
             else if (!allowed.Contains(feature, StringComparer.Ordinal))
@@ -69,6 +79,11 @@ public sealed partial class FeaturePolicy(IOptionsMonitor<RelayOptions> options)
         }
         return null;
     }
+
+    /// <summary>Where Relay reads server tool use from the answer: Anthropic's own Messages, OpenAI's own Responses.</summary>
+    private static bool MetersServerTools(WireProtocol protocol, string provider) =>
+        (protocol == WireProtocol.AnthropicMessages && provider.Equals("anthropic", StringComparison.OrdinalIgnoreCase))
+        || (protocol == WireProtocol.OpenAIResponses && provider.Equals("openai", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>What the call's server tools cost beyond its tokens: each web search at <c>Relay:Features:WebSearchUsdPerThousand</c>.</summary>
     public Usd ServerToolCharge(long webSearches) =>

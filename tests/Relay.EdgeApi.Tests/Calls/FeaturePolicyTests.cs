@@ -139,6 +139,21 @@ public sealed class FeaturePolicyTests
         Assert.Null(Check(protocol, "m", body));
     }
 
+    [Theory]
+    [InlineData(WireProtocol.OpenAIChat, """{"model":"m","messages":[],"tools":[{"type":"web_search","web_search":{"enable":true}}]}""")]
+    [InlineData(WireProtocol.AnthropicMessages, """{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"web_search_20250305","name":"web_search"}]}""")]
+    public void A_web_search_Relay_could_not_count_is_refused(WireProtocol protocol, string body)
+    {
+        // Zhipu's chat API takes a web_search tool, and its Anthropic-style API answers without Anthropic's search count.
+        var inspection = RequestInspector.Inspect(protocol, Encoding.UTF8.GetBytes(body));
+        var glm = new CatalogModel("glm-5.1", "glm-5.1", "glm", "glm-5.1", ModelPrice.From(new ModelPriceOptions { Input = 1m, Output = 3m }, 1m), DateTimeOffset.UnixEpoch);
+
+        var refusal = new FeaturePolicy(new FixedOptions<RelayOptions>(_options)).Check(protocol, glm, inspection.Facts!, new HeaderDictionary());
+
+        Assert.NotNull(refusal);
+        Assert.Equal("tools", refusal.Param);
+    }
+
     [Fact]
     public void An_unknown_OpenAI_beta_is_refused()
     {
@@ -177,7 +192,8 @@ public sealed class FeaturePolicyTests
     {
         var inspection = RequestInspector.Inspect(protocol, Encoding.UTF8.GetBytes(body));
         Assert.True(inspection.IsValid, inspection.ProblemMessage);
-        var model = new CatalogModel(modelId, modelId, "test", modelId, ModelPrice.From(new ModelPriceOptions { Input = 3m, Output = 15m }, 1m), DateTimeOffset.UnixEpoch);
+        var provider = protocol == WireProtocol.AnthropicMessages ? "anthropic" : "openai";
+        var model = new CatalogModel(modelId, modelId, provider, modelId, ModelPrice.From(new ModelPriceOptions { Input = 3m, Output = 15m }, 1m), DateTimeOffset.UnixEpoch);
         var requestHeaders = new HeaderDictionary();
         foreach (var (name, value) in headers)
         {
