@@ -18,8 +18,9 @@
 # Other settings: RELAY_CLUSTER_ID (relay-cluster), RELAY_SERVICE_ID (relay), RELAY_ADMIN_TOKEN (random),
 # RELAY_SESSION_SECRET (random),
 # RELAY_CLUSTER_READY_SECONDS (120). RELAY_POSTGRES and RELAY_REDIS, when set, replace the shared services'
-# addresses (scripts/services.sh still makes sure the shared ones run). Edges get channels to the simulator
-# unless Relay__Channels__0__Name is already set in the environment; RELAY_SIM_SETTINGS (e.g.
+# addresses (scripts/services.sh still makes sure the shared ones run). Edges get channels to the simulator (one per
+# provider, serving all its catalog models; put through the admin API so an older catalog in the database is
+# corrected) unless Relay__Channels__0__Name is already set in the environment; RELAY_SIM_SETTINGS (e.g.
 # `_event-delay-ms/100/_output-tokens/30`) is put in front of those channels' paths to pace the simulator.
 # OTEL_EXPORTER_OTLP_ENDPOINT and other settings in the environment are passed to every process.
 set -euo pipefail
@@ -214,24 +215,42 @@ wait_silo() {
   wait_healthy "silo-$i" "${!pid}" "$silo_dll" "http://127.0.0.1:${!http_port}/healthz"
 }
 
-# Channels to the simulator, one per provider, serving every model of the edge's catalog.
+# Channels to the simulator, one per provider and without a model list, so each serves every catalog model of its
+# provider. They seed the cluster's catalog when it is empty; point_channels_at_simulator keeps them right after that.
 simulator_channels() {
   [ -n "$SIM_PORT" ] && [ -n "${SIM_PID:-}" ] || return 0
   [ -z "${Relay__Channels__0__Name:-}" ] || return 0
-  local url="http://127.0.0.1:$SIM_PORT" n=0 provider models m k settings="${RELAY_SIM_SETTINGS:-}"
+  local n=0 provider
+  for provider in anthropic openai glm; do
+    printf '%s\n' "Relay__Channels__${n}__Name=sim-$provider" "Relay__Channels__${n}__Provider=$provider" \
+      "Relay__Channels__${n}__BaseUrl=$(simulator_url)" "Relay__Channels__${n}__ApiKey=sim-$provider"
+    n=$((n + 1))
+  done
+}
+
+simulator_url() {
+  local url="http://127.0.0.1:$SIM_PORT" settings="${RELAY_SIM_SETTINGS:-}"
   settings="${settings#/}"; settings="${settings%/}"
   [ -z "$settings" ] || url="$url/$settings"
+  printf '%s' "$url"
+}
+
+# The catalog lives in the cluster (PostgreSQL), so an earlier cluster on other ports may have seeded it with another
+# simulator's address: through the admin API (internal port) of the first edge, make the simulator channels point at this one.
+point_channels_at_simulator() {
+  [ -n "$SIM_PORT" ] && [ -n "${SIM_PID:-}" ] && ((EDGES > 0)) || return 0
+  [ -z "${Relay__Channels__0__Name:-}" ] || return 0
+  local edge="http://127.0.0.1:$EDGE_1_ADMIN_PORT" provider status
   for provider in anthropic openai glm; do
-    case "$provider" in
-      anthropic) models="claude-opus-4-8 claude-opus-4-6 claude-sonnet-4-6 claude-haiku-4-5 claude-sonnet-4-5 claude-opus-4-5" ;;
-      openai) models="gpt-5.4 gpt-5.3-codex gpt-5.2-codex gpt-5-codex" ;;
-      glm) models="glm-5.1 glm-5" ;;
-    esac
-    printf '%s\n' "Relay__Channels__${n}__Name=sim-$provider" "Relay__Channels__${n}__Provider=$provider" \
-      "Relay__Channels__${n}__BaseUrl=$url" "Relay__Channels__${n}__ApiKey=sim-$provider"
-    k=0
-    for m in $models; do printf '%s\n' "Relay__Channels__${n}__Models__${k}=$m"; k=$((k + 1)); done
-    n=$((n + 1))
+    status=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT "$edge/admin/channels/sim-$provider" \
+      -H "Authorization: Bearer $ADMIN_TOKEN" -H "x-relay-operator: cluster.sh" -H "Content-Type: application/json" \
+      -d "{\"provider\":\"$provider\",\"baseUrl\":\"$(simulator_url)\"}")
+    if [ "$status" = 404 ]; then
+      status=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$edge/admin/channels" \
+        -H "Authorization: Bearer $ADMIN_TOKEN" -H "x-relay-operator: cluster.sh" -H "Content-Type: application/json" \
+        -d "{\"name\":\"sim-$provider\",\"provider\":\"$provider\",\"baseUrl\":\"$(simulator_url)\",\"apiKey\":\"sim-$provider\"}")
+    fi
+    case "$status" in 200|201) ;; *) die "could not point channel sim-$provider at the simulator (HTTP $status)" ;; esac
   done
 }
 
@@ -391,6 +410,7 @@ cmd_start() {
   for ((i = 1; i <= EDGES; i++)); do start_edge "$i"; done
   save_state
   for ((i = 1; i <= EDGES; i++)); do wait_edge "$i"; done
+  point_channels_at_simulator
   trap - EXIT
 
   print_cluster

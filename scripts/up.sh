@@ -66,19 +66,17 @@ admin_token="$(cat "$run/admin-token")"
 [ -s "$run/session-secret" ] || head -c 48 /dev/urandom | base64 | tr -d '/+=' >"$run/session-secret"
 
 echo "[up] starting the edge"
+# One simulator channel per provider, with no model list: each serves every catalog model of its provider. They seed
+# the cluster's catalog the first time only; after that the catalog is changed through the admin API.
 sim="http://127.0.0.1:$sim_port"
 env ConnectionStrings__Redis="$RELAY_REDIS" ASPNETCORE_URLS="http://127.0.0.1:$edge_port;http://127.0.0.1:$edge_admin_port" \
   Relay__InternalPort="$edge_admin_port" Relay__AdminToken="$admin_token" Relay__Users__SessionSecret="$(cat "$run/session-secret")" \
   Relay__Channels__0__Name=sim-anthropic Relay__Channels__0__Provider=anthropic Relay__Channels__0__BaseUrl="$sim" \
   Relay__Channels__0__ApiKey=sim-key \
-  Relay__Channels__0__Models__0=claude-opus-4-6 Relay__Channels__0__Models__1=claude-sonnet-4-6 \
-  Relay__Channels__0__Models__2=claude-haiku-4-5 Relay__Channels__0__Models__3=claude-sonnet-4-5 \
-  Relay__Channels__0__Models__4=claude-opus-4-5 Relay__Channels__0__Models__5=claude-opus-4-8 \
   Relay__Channels__1__Name=sim-openai Relay__Channels__1__Provider=openai Relay__Channels__1__BaseUrl="$sim" \
   Relay__Channels__1__ApiKey=sim-key \
-  Relay__Channels__1__Models__0=gpt-5.4 Relay__Channels__1__Models__1=gpt-5.3-codex Relay__Channels__1__Models__2=gpt-5.2-codex \
   Relay__Channels__2__Name=sim-glm Relay__Channels__2__Provider=glm Relay__Channels__2__BaseUrl="$sim" \
-  Relay__Channels__2__ApiKey=sim-key Relay__Channels__2__Models__0=glm-5.1 Relay__Channels__2__Models__1=glm-5 \
+  Relay__Channels__2__ApiKey=sim-key \
   nohup bash -c 'cd src/Relay.EdgeApi/bin/Release/net10.0 && exec dotnet Relay.EdgeApi.dll' >"$run/edge.log" 2>&1 &
 echo $! >"$run/edge.pid"
 wait_http "$sim/_sim/served"

@@ -59,6 +59,9 @@ internal sealed class LocalCluster : IAsyncDisposable
         {
             ["RELAY_CLUSTER_PORT_BASE"] = portBase.ToString(CultureInfo.InvariantCulture),
             ["RELAY_CLUSTER_ID"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
+            // A service of its own, so the catalog is empty and the run's channels (given in settings) seed it: the
+            // catalog is kept in the database per service, and an earlier run's simulator had another port.
+            ["RELAY_SERVICE_ID"] = "relay-bench-" + Guid.NewGuid().ToString("N")[..8],
             ["RELAY_ADMIN_TOKEN"] = Guid.NewGuid().ToString("N"),
         };
         var state = Path.Combine(root, ".relay", "cluster.env");

@@ -166,6 +166,25 @@ public sealed class DeterminismTests : SimulatorTest
         Assert.Equal("model", openAiList.GetProperty("data")[0].GetProperty("object").GetString());
     }
 
+    [Theory]
+    [InlineData("v1/messages", """{"model":"claude-opus-4-8","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}""")]
+    [InlineData("v1/responses", """{"model":"gpt-6.2-sol","input":"hi"}""")]
+    [InlineData("v1/responses", """{"model":"gpt-5.5","input":"hi"}""")]
+    [InlineData("v1/chat/completions", """{"model":"gpt-5.5","messages":[{"role":"user","content":"hi"}]}""")]
+    public async Task The_models_claude_code_and_codex_ask_for_by_default_are_answered_and_listed(string path, string body)
+    {
+        var model = JsonShapes.Parse(body).GetProperty("model").GetString()!;
+        using var list = new HttpRequestMessage(HttpMethod.Get, new Uri(Server.BaseUrl, "v1/models"));
+        list.Headers.Authorization = new("Bearer", SimulatorCalls.Key);
+
+        var (response, text) = await SimulatorCalls.PostAsync(Server, path, body);
+        var listed = JsonShapes.Parse(await (await SimulatorCalls.SendAsync(list)).Content.ReadAsStringAsync());
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(model, JsonShapes.Parse(text).GetProperty("model").GetString());
+        Assert.Contains(listed.GetProperty("data").EnumerateArray(), entry => entry.GetProperty("id").GetString() == model);
+    }
+
     [Fact]
     public async Task Every_call_gets_its_own_upstream_id_in_the_providers_shape()
     {

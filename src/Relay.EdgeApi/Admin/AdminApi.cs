@@ -31,6 +31,7 @@ public static class AdminApi
         admin.MapDelete("/accounts/{accountId}/devices/{device}", RevokeDeviceAsync);
         admin.MapPut("/accounts/{accountId}/disabled", SetDisabledAsync);
         admin.MapDelete("/keys/{keyId}", RevokeKeyAsync);
+        admin.MapCatalogAdminApi();
         return app;
     }
 

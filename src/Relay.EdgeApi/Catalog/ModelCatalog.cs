@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
-using Microsoft.Extensions.Options;
-using Relay.EdgeApi.Hosting;
+using Relay.Catalog;
 using Relay.EdgeApi.Telemetry;
 
 namespace Relay.EdgeApi.Catalog;
@@ -9,32 +8,15 @@ namespace Relay.EdgeApi.Catalog;
 public sealed record CatalogModel(string Id, string DisplayName, string Provider, string UpstreamModel, ModelPrice Price, DateTimeOffset Created);
 
 /// <summary>
-/// The models and prices of <c>Relay:Models</c>, rebuilt whenever the configuration changes. A change that does
-/// not validate is logged and ignored, so a typo in a price never takes the edge down.
+/// The models and prices this edge serves: the last snapshot of the cluster's catalog (<see cref="ClusterCatalog"/>
+/// applies each new version). A call resolves its model once, so it is charged at the prices of the moment it began.
 /// </summary>
-public sealed class ModelCatalog : IDisposable
+public sealed class ModelCatalog(ILogger<ModelCatalog> logger)
 {
-    private readonly ILogger<ModelCatalog> _logger;
-    private readonly IDisposable? _subscription;
-    private volatile Snapshot _snapshot;
+    private volatile Snapshot _snapshot = Snapshot.Empty;
 
-    public ModelCatalog(IOptionsMonitor<RelayOptions> options, ILogger<ModelCatalog> logger)
-    {
-        _logger = logger;
-        _snapshot = Snapshot.Build(options.CurrentValue.Models);
-        _subscription = options.OnChange(value =>
-        {
-            try
-            {
-                _snapshot = Snapshot.Build(value.Models);
-                Log.CatalogReloaded(_logger, _snapshot.Models.Count);
-            }
-            catch (Exception ex) when (ex is ArgumentException or OverflowException or InvalidOperationException)
-            {
-                Log.CatalogRejected(_logger, ex);
-            }
-        });
-    }
+    /// <summary>The catalog version this snapshot came from; 0 before the first.</summary>
+    public long Version => _snapshot.Version;
 
     /// <summary>Every model, in a stable order.</summary>
     public IReadOnlyList<CatalogModel> Models => _snapshot.Models;
@@ -42,33 +24,47 @@ public sealed class ModelCatalog : IDisposable
     /// <summary>The model a client's name means, by id or alias, ignoring case.</summary>
     public CatalogModel? Resolve(string name) => _snapshot.ByName.GetValueOrDefault(name.Trim());
 
-    public void Dispose() => _subscription?.Dispose();
-
-    private sealed record Snapshot(IReadOnlyList<CatalogModel> Models, FrozenDictionary<string, CatalogModel> ByName)
+    /// <summary>
+    /// Replaces the snapshot. The catalog grain validated every model; one that still cannot be priced here (an edge
+    /// older than the grain) is left out and logged rather than taking the others down.
+    /// </summary>
+    public void Apply(long version, IReadOnlyList<ModelDefinition> definitions)
     {
-        public static Snapshot Build(Dictionary<string, ModelOptions> configured)
+        var models = new List<CatalogModel>();
+        var byName = new Dictionary<string, CatalogModel>(StringComparer.OrdinalIgnoreCase);
+        foreach (var definition in definitions.OrderBy(d => d.Id, StringComparer.Ordinal))
         {
-            var models = new List<CatalogModel>();
-            var byName = new Dictionary<string, CatalogModel>(StringComparer.OrdinalIgnoreCase);
-            foreach (var (id, options) in configured.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+            CatalogModel model;
+            try
             {
-                var model = new CatalogModel(
-                    id,
-                    string.IsNullOrWhiteSpace(options.DisplayName) ? id : options.DisplayName,
-                    options.Provider ?? "relay",
-                    string.IsNullOrWhiteSpace(options.UpstreamModel) ? id : options.UpstreamModel,
-                    ModelPrice.From(options.Prices, options.Discount),
-                    options.Created ?? DateTimeOffset.UnixEpoch);
-                models.Add(model);
-                foreach (var name in options.Aliases.Prepend(id))
-                {
-                    if (!byName.TryAdd(name, model) && byName[name].Id != id)
-                    {
-                        throw new InvalidOperationException($"The model name '{name}' is given to both '{byName[name].Id}' and '{id}'.");
-                    }
-                }
+                model = From(definition);
             }
-            return new Snapshot(models, byName.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
+            catch (Exception ex) when (ex is ArgumentException or OverflowException or InvalidOperationException)
+            {
+                Log.CatalogRejected(logger, ex);
+                continue;
+            }
+            models.Add(model);
+            foreach (var name in definition.Aliases.Prepend(definition.Id))
+            {
+                byName.TryAdd(name, model);
+            }
         }
+        _snapshot = new Snapshot(version, models, byName.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
+        Log.CatalogReloaded(logger, models.Count);
+    }
+
+    /// <summary>The catalog model of a definition; throws when its prices cannot be charged exactly.</summary>
+    public static CatalogModel From(ModelDefinition definition) => new(
+        definition.Id,
+        string.IsNullOrWhiteSpace(definition.DisplayName) ? definition.Id : definition.DisplayName,
+        definition.Provider,
+        definition.UpstreamModel ?? definition.Id,
+        ModelPrice.From(definition.Pricing),
+        definition.Created ?? DateTimeOffset.UnixEpoch);
+
+    private sealed record Snapshot(long Version, IReadOnlyList<CatalogModel> Models, FrozenDictionary<string, CatalogModel> ByName)
+    {
+        public static Snapshot Empty { get; } = new(0, [], FrozenDictionary<string, CatalogModel>.Empty);
     }
 }

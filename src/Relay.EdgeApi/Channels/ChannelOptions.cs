@@ -1,6 +1,11 @@
+using Relay.Catalog;
+
 namespace Relay.EdgeApi.Channels;
 
-/// <summary>One upstream channel as configured under <c>Relay:Channels:N</c>.</summary>
+/// <summary>
+/// One upstream channel as the configuration file describes it under <c>Relay:Channels:N</c>. It seeds the cluster's
+/// catalog when that is empty; after that the cluster's catalog is what counts (docs/configuration.md).
+/// </summary>
 public sealed class ChannelOptions
 {
     /// <summary>Name used in logs, metrics and usage records.</summary>
@@ -15,7 +20,7 @@ public sealed class ChannelOptions
     /// <summary>The credential Relay presents upstream.</summary>
     public string ApiKey { get; set; } = "";
 
-    /// <summary>Catalog model ids this channel serves.</summary>
+    /// <summary>Catalog model ids this channel serves; empty serves every catalog model of its provider.</summary>
     public List<string> Models { get; set; } = [];
 
     /// <summary>Lower is tried first; channels of equal priority share calls by <see cref="Weight"/>.</summary>
@@ -29,4 +34,9 @@ public sealed class ChannelOptions
 
     /// <summary>Model ids to send upstream when they differ from the catalog's upstream id.</summary>
     public Dictionary<string, string> ModelMap { get; set; } = [];
+
+    /// <summary>The channel and its key as the cluster's catalog holds them.</summary>
+    public KeyedChannel ToKeyed() => new(
+        new ChannelDefinition(Name, Provider.ToLowerInvariant(), BaseUrl, [.. Models], Priority, Weight, new Dictionary<string, string>(Paths), new Dictionary<string, string>(ModelMap), Enabled: true),
+        ApiKey);
 }

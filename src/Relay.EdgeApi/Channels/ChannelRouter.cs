@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
+using Relay.Catalog;
 using Relay.EdgeApi.Catalog;
 using Relay.EdgeApi.Hosting;
 using Relay.EdgeApi.Protocols;
@@ -17,34 +18,23 @@ public sealed record ChannelRoute(UpstreamChannel Channel, ResiliencePipeline<Ht
 
 /// <summary>
 /// Chooses the channels for a call, in the order to try them: closed circuits first, then by priority (lower
-/// first), then a weighted shuffle among equals. Channels come from <c>Relay:Channels</c> and follow its changes.
+/// first), then a weighted shuffle among equals. Channels come from the cluster's catalog (<see cref="ClusterCatalog"/>
+/// applies each new version); disabled ones are not routed to.
 /// </summary>
-public sealed class ChannelRouter : IDisposable
+public sealed class ChannelRouter
 {
     private readonly IOptionsMonitor<RelayOptions> _options;
     private readonly ILogger<ChannelRouter> _logger;
-    private readonly ConcurrentDictionary<string, ChannelRoute> _routes = new(StringComparer.Ordinal);
-    private readonly IDisposable? _subscription;
-    private volatile List<UpstreamChannel> _channels;
+    // Keyed by the channel object: a channel that changed is a new object with a new breaker, while a call that began
+    // before the change finishes on the route it had.
+    private readonly ConcurrentDictionary<UpstreamChannel, ChannelRoute> _routes = new(ReferenceEqualityComparer.Instance);
+    private volatile List<UpstreamChannel> _channels = [];
+    private Dictionary<string, (KeyedChannel Keyed, UpstreamChannel Channel)> _applied = new(StringComparer.Ordinal);
 
     public ChannelRouter(IOptionsMonitor<RelayOptions> options, ILogger<ChannelRouter> logger)
     {
         _options = options;
         _logger = logger;
-        _channels = Build(options.CurrentValue);
-        _subscription = options.OnChange(value =>
-        {
-            try
-            {
-                _channels = Build(value);
-                _routes.Clear();
-                Log.ChannelsReloaded(_logger, _channels.Count);
-            }
-            catch (InvalidOperationException ex)
-            {
-                Log.ChannelsRejected(_logger, ex);
-            }
-        });
     }
 
     public IReadOnlyList<UpstreamChannel> Channels => _channels;
@@ -64,9 +54,48 @@ public sealed class ChannelRouter : IDisposable
         return shuffled;
     }
 
-    public void Dispose() => _subscription?.Dispose();
+    /// <summary>
+    /// Replaces the channels with the enabled ones of a catalog snapshot. A channel whose settings and key did not
+    /// change keeps its circuit breaker; a changed or removed one loses it. A channel that cannot be called is left
+    /// out and logged.
+    /// </summary>
+    public void Apply(IReadOnlyList<KeyedChannel> catalogChannels)
+    {
+        lock (_routes)
+        {
+            var channels = new List<UpstreamChannel>();
+            var applied = new Dictionary<string, (KeyedChannel Keyed, UpstreamChannel Channel)>(StringComparer.Ordinal);
+            foreach (var keyed in catalogChannels.Where(keyed => keyed.Channel.Enabled))
+            {
+                try
+                {
+                    var channel = _applied.TryGetValue(keyed.Channel.Name, out var before) && SameChannel(before.Keyed, keyed)
+                        ? before.Channel
+                        : UpstreamChannel.From(keyed);
+                    channels.Add(channel);
+                    applied[keyed.Channel.Name] = (keyed, channel);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    Log.ChannelsRejected(_logger, ex);
+                }
+            }
+            var kept = channels.ToHashSet(ReferenceEqualityComparer.Instance);
+            foreach (var channel in _routes.Keys.Where(channel => !kept.Contains(channel)))
+            {
+                _routes.TryRemove(channel, out _);
+            }
+            _applied = applied;
+            _channels = channels;
+            Log.ChannelsReloaded(_logger, channels.Count);
+        }
+    }
 
-    private ChannelRoute RouteOf(UpstreamChannel channel) => _routes.GetOrAdd(channel.Name, _ => CreateRoute(channel));
+    // Catalog records hold lists, which records compare by reference; two snapshots of one channel compare by value.
+    private static bool SameChannel(KeyedChannel a, KeyedChannel b) =>
+        System.Text.Json.JsonSerializer.Serialize(a) == System.Text.Json.JsonSerializer.Serialize(b);
+
+    private ChannelRoute RouteOf(UpstreamChannel channel) => _routes.GetOrAdd(channel, CreateRoute);
 
     private ChannelRoute CreateRoute(UpstreamChannel channel)
     {
@@ -106,16 +135,5 @@ public sealed class ChannelRouter : IDisposable
             yield return routes[index];
             routes.RemoveAt(index);
         }
-    }
-
-    private static List<UpstreamChannel> Build(RelayOptions options)
-    {
-        var channels = options.Channels.Select(UpstreamChannel.From).ToList();
-        var duplicate = channels.GroupBy(channel => channel.Name, StringComparer.Ordinal).FirstOrDefault(group => group.Count() > 1);
-        if (duplicate is not null)
-        {
-            throw new InvalidOperationException($"Two channels are named '{duplicate.Key}'.");
-        }
-        return channels;
     }
 }

@@ -1,9 +1,10 @@
+using Relay.Catalog;
 using Relay.EdgeApi.Catalog;
 using Relay.EdgeApi.Protocols;
 
 namespace Relay.EdgeApi.Channels;
 
-/// <summary>A configured channel, ready to be called.</summary>
+/// <summary>A channel of the catalog, ready to be called. <see cref="Models"/> empty: it serves every catalog model of its provider.</summary>
 public sealed record UpstreamChannel(
     string Name,
     ProviderProfile Provider,
@@ -15,7 +16,11 @@ public sealed record UpstreamChannel(
     IReadOnlyDictionary<WireProtocol, string> Paths,
     IReadOnlyDictionary<string, string> ModelMap)
 {
-    public bool Serves(CatalogModel model, WireProtocol protocol) => Models.Contains(model.Id) && Paths.ContainsKey(protocol);
+    public bool Serves(CatalogModel model, WireProtocol protocol) => ServesModel(model) && Paths.ContainsKey(protocol);
+
+    /// <summary>Whether the channel serves the model over some protocol: listed, or of its provider when it lists none.</summary>
+    public bool ServesModel(CatalogModel model) =>
+        Models.Count == 0 ? Providers.TryParse(model.Provider, out var kind) && kind == Provider.Kind : Models.Contains(model.Id);
 
     /// <summary>The URL of the protocol's endpoint: the base URL's path followed by the provider's path.</summary>
     public Uri EndpointFor(WireProtocol protocol, string? query)
@@ -30,8 +35,10 @@ public sealed record UpstreamChannel(
 
     public string UpstreamModelFor(CatalogModel model) => ModelMap.GetValueOrDefault(model.Id) ?? model.UpstreamModel;
 
-    public static UpstreamChannel From(ChannelOptions options)
+    /// <summary>The channel of a catalog entry; throws for one that cannot be called (the grain validated it, so only an older edge sees this).</summary>
+    public static UpstreamChannel From(KeyedChannel keyed)
     {
+        var options = keyed.Channel;
         if (string.IsNullOrWhiteSpace(options.Name))
         {
             throw new InvalidOperationException("Every channel needs a Name.");
@@ -65,7 +72,7 @@ public sealed record UpstreamChannel(
             options.Name,
             profile,
             baseUrl,
-            options.ApiKey,
+            keyed.ApiKey,
             options.Models.ToHashSet(StringComparer.OrdinalIgnoreCase),
             options.Priority,
             Math.Max(1, options.Weight),

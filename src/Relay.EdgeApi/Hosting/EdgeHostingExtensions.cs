@@ -90,6 +90,9 @@ public static class EdgeHostingExtensions
         services.AddSingleton<EdgeMetrics>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<ChannelRouter>();
+        // After the Orleans client, so it starts once the client is connected: the edge listens once it has the catalog.
+        services.AddSingleton<ClusterCatalog>();
+        services.AddHostedService(provider => provider.GetRequiredService<ClusterCatalog>());
         services.AddSingleton<UpstreamHttp>();
         services.AddSingleton<UpstreamCaller>();
         services.AddSingleton<FailedKeyThrottle>();

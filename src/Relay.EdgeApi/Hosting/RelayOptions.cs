@@ -35,10 +35,19 @@ public sealed class RelayOptions
 
     public FeatureOptions Features { get; set; } = new();
 
+    public CatalogOptions Catalog { get; set; } = new();
+
+    /// <summary>Channels that seed an empty cluster catalog.</summary>
     public List<ChannelOptions> Channels { get; set; } = [];
 
-    /// <summary>The model catalog keyed by model id.</summary>
+    /// <summary>Models keyed by model id, that seed an empty cluster catalog.</summary>
     public Dictionary<string, ModelOptions> Models { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+public sealed class CatalogOptions
+{
+    /// <summary>How often the edge asks the cluster whether the catalog changed (one small grain call).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 public sealed class KeyOptions

@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Options;
+using Relay.Catalog;
 using Relay.EdgeApi.Catalog;
 using Relay.EdgeApi.Channels;
 
 namespace Relay.EdgeApi.Hosting;
 
-/// <summary>Refuses to start with a catalog or channel list that cannot be priced or called.</summary>
+/// <summary>Refuses to start with settings that cannot work, including seed models and channels that cannot be priced or called.</summary>
 internal sealed class RelayOptionsValidator(IOptions<RelayOptions> relay) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -26,7 +27,13 @@ internal sealed class RelayOptionsValidator(IOptions<RelayOptions> relay) : IHos
         {
             try
             {
-                ModelPrice.From(model.Prices, model.Discount);
+                var definition = model.ToDefinition(id);
+                if (CatalogRules.ProblemWith(definition) is var (field, problem))
+                {
+                    failures.Add($"Relay:Models:{id}: {field}: {problem}");
+                    continue;
+                }
+                ModelPrice.From(definition.Pricing);
             }
             catch (Exception ex) when (ex is ArgumentException or OverflowException)
             {
@@ -37,12 +44,20 @@ internal sealed class RelayOptionsValidator(IOptions<RelayOptions> relay) : IHos
         {
             try
             {
-                UpstreamChannel.From(channel);
+                UpstreamChannel.From(channel.ToKeyed());
+                if (CatalogRules.ProblemWithKey(channel.ApiKey) is var (_, problem))
+                {
+                    failures.Add($"Channel '{channel.Name}': ApiKey: {problem}");
+                }
             }
             catch (InvalidOperationException ex)
             {
                 failures.Add(ex.Message);
             }
+        }
+        if (options.Catalog.PollInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Relay:Catalog:PollInterval must be positive.");
         }
         if (options.Limits.MaxRequestBodyBytes <= 0)
         {

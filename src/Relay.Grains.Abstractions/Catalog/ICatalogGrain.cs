@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Relay.Catalog;
 
 /// <summary>
@@ -9,12 +11,15 @@ namespace Relay.Catalog;
 public interface ICatalogGrain : IGrainWithStringKey
 {
     /// <summary>The catalog as operators see it: models with prices, channels with a key fingerprint but no key.</summary>
+    [ReadOnly]
     Task<CatalogView> GetAsync();
 
     /// <summary>The catalog's version; it grows by one with every change. Cheap: what edges poll.</summary>
+    [ReadOnly]
     Task<long> GetVersionAsync();
 
     /// <summary>What an edge routes with: the models and the enabled and disabled channels with their plain keys.</summary>
+    [ReadOnly]
     Task<CatalogRouting> GetRoutingAsync();
 
     /// <summary>Fills a catalog that was never filled (an edge's configuration); changes nothing once it holds anything.</summary>

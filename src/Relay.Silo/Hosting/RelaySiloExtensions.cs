@@ -1,4 +1,7 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Orleans.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
@@ -7,6 +10,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Relay.Accounts;
+using Relay.Catalog;
 using Relay.Ledger;
 using Relay.Payments;
 
@@ -30,6 +34,8 @@ public static class RelaySiloExtensions
         builder.Services.AddSingleton<LedgerStore>();
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddSingleton<AccountMetrics>();
+        builder.Services.AddSingleton<CatalogStore>();
+        builder.AddChannelKeyProtection();
 
         builder.UseOrleans(silo =>
         {
@@ -58,6 +64,22 @@ public static class RelaySiloExtensions
         builder.Services.AddHealthChecks();
         builder.AddRelayTelemetry("relay-silo");
         return builder;
+    }
+
+    /// <summary>
+    /// ASP.NET Core Data Protection for the catalog's channel keys: one application name, so every silo shares the keys,
+    /// and the key ring in PostgreSQL. The key ring's own XML is not encrypted at rest unless
+    /// <c>Relay:DataProtection:CertificatePath</c> names a certificate (PFX) to protect it with.
+    /// </summary>
+    private static void AddChannelKeyProtection(this IHostApplicationBuilder builder)
+    {
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName("relay");
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource>((keys, db) => keys.XmlRepository = new PostgresKeyRing(db));
+        var certificatePath = builder.Configuration["Relay:DataProtection:CertificatePath"];
+        if (!string.IsNullOrEmpty(certificatePath))
+        {
+            dataProtection.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(certificatePath, builder.Configuration["Relay:DataProtection:CertificatePassword"]));
+        }
     }
 
     /// <summary>

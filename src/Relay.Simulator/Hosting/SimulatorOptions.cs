@@ -17,10 +17,14 @@ public sealed class SimulatorOptions
     /// <summary>How many served calls <c>/_sim/served</c> keeps; older ones are dropped first.</summary>
     public int ServedCapacity { get; set; } = 100_000;
 
-    /// <summary>Models listed by <c>GET /v1/models</c>. Any model name is accepted in a call.</summary>
+    /// <summary>
+    /// Models listed by <c>GET /v1/models</c>; by default the ones Claude Code and Codex ask for with no model setting
+    /// and Relay's shipped catalog. Any model name is accepted in a call, so a model added to Relay's catalog is answered
+    /// without a change here.
+    /// </summary>
     public IList<string> Models { get; } = [];
 
     internal IReadOnlyList<string> ListedModels => Models.Count > 0
         ? [.. Models]
-        : ["claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-5", "gpt-5-mini", "gpt-4o", "glm-4.6", "glm-5"];
+        : ["claude-opus-4-8", "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5", "gpt-6.2-sol", "gpt-5.5", "gpt-5.4", "gpt-5.3-codex", "glm-5.1", "glm-5"];
 }

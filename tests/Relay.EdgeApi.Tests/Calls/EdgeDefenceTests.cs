@@ -41,7 +41,7 @@ public sealed class EdgeDefenceTests(EdgeHarness harness)
     public async Task An_address_that_keeps_failing_its_key_gets_429_even_with_a_live_key_and_others_do_not()
     {
         var (_, key) = await harness.NewAccountAsync(1m);
-        await using var edge = StoppableEdge.Start(harness.Silo.ClusterId, harness.Simulator.BaseUrl, new Dictionary<string, string?>
+        await using var edge = StoppableEdge.Start(harness.Silo, harness.Simulator.BaseUrl, new Dictionary<string, string?>
         {
             ["Relay:Network:TrustedProxies:0"] = "127.0.0.1",
             ["Relay:Keys:FailedPermitLimit"] = "3",
@@ -73,7 +73,7 @@ public sealed class EdgeDefenceTests(EdgeHarness harness)
     public async Task Trickled_bodies_hold_only_what_they_sent_and_never_more_than_the_edge_allows()
     {
         var (accountId, key) = await harness.NewAccountAsync(5m);
-        await using var edge = StoppableEdge.Start(harness.Silo.ClusterId, harness.Simulator.BaseUrl, new Dictionary<string, string?>
+        await using var edge = StoppableEdge.Start(harness.Silo, harness.Simulator.BaseUrl, new Dictionary<string, string?>
         {
             ["Relay:Limits:MaxRequestBodyBytes"] = (1024 * KiB).ToString(CultureInfo.InvariantCulture),
             ["Relay:Limits:MaxBufferedBodyBytes"] = (1024 * KiB).ToString(CultureInfo.InvariantCulture),
@@ -123,7 +123,7 @@ public sealed class EdgeDefenceTests(EdgeHarness harness)
     {
         var (_, key) = await harness.NewAccountAsync(1m);
         var (_, otherKey) = await harness.NewAccountAsync(1m);
-        await using var edge = StoppableEdge.Start(harness.Silo.ClusterId, harness.Simulator.BaseUrl, new Dictionary<string, string?>
+        await using var edge = StoppableEdge.Start(harness.Silo, harness.Simulator.BaseUrl, new Dictionary<string, string?>
         {
             ["Relay:Limits:MaxCountTokensBodyBytes"] = "2048",
             ["Relay:Limits:CountTokensPerMinute"] = "2",

@@ -19,7 +19,7 @@ public sealed class ShutdownTests(EdgeHarness harness)
     public async Task An_edge_told_to_stop_lets_an_open_stream_finish_and_charges_it_once_at_its_usage()
     {
         var (accountId, key) = await harness.NewAccountAsync(5m);
-        await using var edge = StoppableEdge.Start(harness.Silo.ClusterId, harness.Simulator.BaseUrl);
+        await using var edge = StoppableEdge.Start(harness.Silo, harness.Simulator.BaseUrl);
         using var response = await edge.Http.SendAsync(Messages(key, "claude-opus-4-5"), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var callId = Assert.Single(response.Headers.GetValues("x-relay-call-id"));
@@ -55,7 +55,7 @@ public sealed class ShutdownTests(EdgeHarness harness)
     {
         var (accountId, key) = await harness.NewAccountAsync(5m);
         await using var edge = StoppableEdge.Start(
-            harness.Silo.ClusterId, harness.Simulator.BaseUrl, new Dictionary<string, string?> { ["Relay:Shutdown:DrainTimeout"] = "00:00:00.200" });
+            harness.Silo, harness.Simulator.BaseUrl, new Dictionary<string, string?> { ["Relay:Shutdown:DrainTimeout"] = "00:00:00.200" });
         // 300 tokens 100 ms apart: half a minute of stream, far beyond the drain time.
         using var response = await edge.Http.SendAsync(Messages(key, "claude-sonnet-4-5"), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -93,7 +93,7 @@ public sealed class ShutdownTests(EdgeHarness harness)
     public async Task While_no_silo_answers_a_call_is_refused_with_503_and_retry_after_in_the_clients_protocol_and_changes_no_balance()
     {
         var silo = await TestSilo.StartAsync();
-        await using var edge = StoppableEdge.Start(silo.ClusterId, harness.Simulator.BaseUrl, new Dictionary<string, string?>
+        await using var edge = StoppableEdge.Start(silo, harness.Simulator.BaseUrl, new Dictionary<string, string?>
         {
             // A key once resolved stays known, so the OpenAI call below fails at its admission, the Anthropic one
             // (whose key was never used) at the key lookup.
@@ -143,7 +143,7 @@ public sealed class ShutdownTests(EdgeHarness harness)
         Assert.Equal("service_unavailable", JsonNode.Parse(await admin.Content.ReadAsStringAsync())!["error"]!["code"]!.GetValue<string>());
 
         // The accounts as the next silo finds them in storage: only the credits and the call made before.
-        await using var next = await TestSilo.StartAsync();
+        await using var next = await TestSilo.StartAsync(silo.ServiceId);
         var anthropicView = await next.Grains.GetGrain<IAccountGrain>(anthropicAccount).GetAsync();
         Assert.Equal(Usd.FromDecimal(1m), anthropicView.Balance);
         Assert.Equal(Usd.Zero, anthropicView.Reserved);

@@ -1,10 +1,7 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Relay.Accounts;
+using Relay.Catalog;
 using Relay.EdgeApi.Catalog;
-using Relay.EdgeApi.Hosting;
 using Relay.Money;
 
 namespace Relay.EdgeApi.Tests.Catalog;
@@ -12,41 +9,38 @@ namespace Relay.EdgeApi.Tests.Catalog;
 public sealed class ModelCatalogTests
 {
     [Fact]
-    public void A_price_change_applies_without_a_restart()
+    public void A_new_snapshot_changes_the_price_of_the_next_resolution_and_not_of_a_model_already_resolved()
     {
-        var (configuration, catalog) = Catalog(new() { ["Relay:Models:m:Prices:Input"] = "3", ["Relay:Models:m:Prices:Output"] = "15" });
-        Assert.Equal(Usd.FromDecimal(0.000018m), catalog.Resolve("m")!.Price.Charge(new TokenUsage(1, 1)));
+        var catalog = new ModelCatalog(NullLogger<ModelCatalog>.Instance);
+        catalog.Apply(1, [Model("m", Prices(3m, 15m))]);
+        var resolvedBefore = catalog.Resolve("m")!;
 
-        configuration["Relay:Models:m:Prices:Output"] = "30";
-        configuration.Reload();
+        catalog.Apply(2, [Model("m", Prices(3m, 30m))]);
 
+        Assert.Equal(2, catalog.Version);
+        Assert.Equal(Usd.FromDecimal(0.000018m), resolvedBefore.Price.Charge(new TokenUsage(1, 1)));
         Assert.Equal(Usd.FromDecimal(0.000033m), catalog.Resolve("m")!.Price.Charge(new TokenUsage(1, 1)));
     }
 
     [Fact]
-    public void A_change_that_does_not_validate_leaves_the_previous_catalog_in_force()
+    public void A_model_that_cannot_be_priced_exactly_is_left_out_and_the_others_stay()
     {
-        var (configuration, catalog) = Catalog(new() { ["Relay:Models:m:Prices:Input"] = "3", ["Relay:Models:m:Prices:Output"] = "15" });
+        var catalog = new ModelCatalog(NullLogger<ModelCatalog>.Instance);
 
-        configuration["Relay:Models:m:Discount"] = "1.5";
-        configuration.Reload();
+        // 0.000000001 per million at 0.5 is half a nano-dollar: not exact.
+        catalog.Apply(1, [Model("bad", new ModelPricing(new TokenPrices(new Usd(1), new Usd(1)), 0.5m, [])), Model("good", Prices(1m, 1m))]);
 
-        Assert.Equal(Usd.FromDecimal(0.000018m), catalog.Resolve("m")!.Price.Charge(new TokenUsage(1, 1)));
+        Assert.Null(catalog.Resolve("bad"));
+        Assert.NotNull(catalog.Resolve("good"));
     }
 
     [Fact]
     public void Aliases_and_case_resolve_to_the_model_and_the_discount_applies_to_every_kind()
     {
-        var (_, catalog) = Catalog(new()
-        {
-            ["Relay:Models:claude-haiku-4-5:Aliases:0"] = "claude-haiku-4-5-20251001",
-            ["Relay:Models:claude-haiku-4-5:Prices:Input"] = "1",
-            ["Relay:Models:claude-haiku-4-5:Prices:Output"] = "5",
-            ["Relay:Models:claude-haiku-4-5:Prices:CacheRead"] = "0.10",
-            ["Relay:Models:claude-haiku-4-5:Prices:CacheWrite5m"] = "1.25",
-            ["Relay:Models:claude-haiku-4-5:Prices:CacheWrite1h"] = "2",
-            ["Relay:Models:claude-haiku-4-5:Discount"] = "0.9",
-        });
+        var catalog = new ModelCatalog(NullLogger<ModelCatalog>.Instance);
+        var pricing = new ModelPricing(
+            new TokenPrices(Usd.FromDecimal(1m), Usd.FromDecimal(5m), Usd.FromDecimal(0.10m), Usd.FromDecimal(1.25m), Usd.FromDecimal(2m)), 0.9m, []);
+        catalog.Apply(1, [Model("claude-haiku-4-5", pricing) with { Aliases = ["claude-haiku-4-5-20251001"] }]);
 
         var model = catalog.Resolve("Claude-Haiku-4-5-20251001");
 
@@ -59,7 +53,7 @@ public sealed class ModelCatalogTests
     [Fact]
     public void The_shipped_catalog_prices_every_model_it_lists()
     {
-        foreach (var id in new[] { "gpt-5.4", "gpt-5.3-codex", "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5", "glm-5.1", "glm-5", "gpt-5-codex", "claude-sonnet-4-5" })
+        foreach (var id in new[] { "gpt-5.4", "gpt-5.5", "gpt-6.2-sol", "gpt-5.3-codex", "claude-opus-4-8", "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5", "glm-5.1", "glm-5", "gpt-5-codex", "claude-sonnet-4-5" })
         {
             Assert.True(Support.Prices.Of(id).Output.IsPositive, id);
         }
@@ -75,12 +69,8 @@ public sealed class ModelCatalogTests
         Assert.Equal(Usd.FromDecimal(22.5m), price.Charge(new TokenUsage(0, 1_000_000)));
     }
 
-    private static (IConfigurationRoot Configuration, ModelCatalog Catalog) Catalog(Dictionary<string, string?> settings)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection();
-        services.AddOptions<RelayOptions>().Bind(configuration.GetSection(RelayOptions.Section));
-        var provider = services.BuildServiceProvider();
-        return (configuration, new ModelCatalog(provider.GetRequiredService<IOptionsMonitor<RelayOptions>>(), NullLogger<ModelCatalog>.Instance));
-    }
+    private static ModelPricing Prices(decimal input, decimal output) =>
+        new(new TokenPrices(Usd.FromDecimal(input), Usd.FromDecimal(output)), 1m, []);
+
+    private static ModelDefinition Model(string id, ModelPricing pricing) => new(id, id, "anthropic", null, [], pricing, null);
 }

@@ -11,8 +11,8 @@ public sealed class RelayOptionsValidatorTests
     {
         var options = new RelayOptions
         {
-            Channels = [new ChannelOptions { Name = "x", Provider = "mistral", BaseUrl = "https://example.com", Models = ["m"] }],
-            Models = new() { ["m"] = new ModelOptions { Prices = new() { Input = 1, Output = 1 }, Discount = 0 } },
+            Channels = [new ChannelOptions { Name = "x", Provider = "mistral", BaseUrl = "https://example.com", ApiKey = "k", Models = ["m"] }],
+            Models = new() { ["m"] = new ModelOptions { Provider = "anthropic", Prices = new() { Input = 1, Output = 1 }, Discount = 0 } },
         };
 
         var result = RelayOptionsValidator.Validate(options);
@@ -29,6 +29,6 @@ public sealed class RelayOptionsValidatorTests
         var shipped = Support.Prices.ShippedOptions();
 
         Assert.True(RelayOptionsValidator.Validate(shipped).Succeeded);
-        Assert.Equal(12, shipped.Models.Count);
+        Assert.Equal(14, shipped.Models.Count);
     }
 }

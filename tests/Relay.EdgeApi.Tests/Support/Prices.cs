@@ -4,7 +4,7 @@ using Relay.EdgeApi.Hosting;
 
 namespace Relay.EdgeApi.Tests.Support;
 
-/// <summary>Prices as the shipped appsettings.json configures them.</summary>
+/// <summary>Prices as the shipped appsettings.json configures them (what seeds an empty cluster catalog).</summary>
 public static class Prices
 {
     private static readonly Lazy<IReadOnlyDictionary<string, ModelPrice>> s_prices = new(Load);
@@ -33,5 +33,5 @@ public static class Prices
     }
 
     private static Dictionary<string, ModelPrice> Load() =>
-        ShippedOptions().Models.ToDictionary(pair => pair.Key, pair => ModelPrice.From(pair.Value.Prices, pair.Value.Discount));
+        ShippedOptions().Models.ToDictionary(pair => pair.Key, pair => ModelPrice.From(pair.Value.ToDefinition(pair.Key).Pricing));
 }

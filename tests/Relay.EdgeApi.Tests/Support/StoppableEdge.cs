@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Relay.EdgeApi.Catalog;
+using Relay.Testing;
 
 namespace Relay.EdgeApi.Tests.Support;
 
@@ -9,7 +11,9 @@ namespace Relay.EdgeApi.Tests.Support;
 /// An edge of its own, on Kestrel, that a test may stop (the host's StopAsync, as SIGTERM does) while calls are
 /// open. It joins a given cluster and relays to the simulator through a few channels:
 /// <c>claude-opus-4-5</c> streams 20 output tokens paced 100 ms apart (1000 input tokens),
-/// <c>claude-sonnet-4-5</c> streams 300 paced 100 ms apart, <c>claude-sonnet-4-6</c> answers at once.
+/// <c>claude-sonnet-4-5</c> streams 300 paced 100 ms apart, <c>claude-sonnet-4-6</c> answers at once. These settings
+/// seed the cluster's catalog only when it is empty: on the shared harness's silo the harness's channels, which are the
+/// same, are used.
 /// </summary>
 public sealed class StoppableEdge : IAsyncDisposable
 {
@@ -41,10 +45,13 @@ public sealed class StoppableEdge : IAsyncDisposable
 
     public IHostApplicationLifetime Lifetime => _factory.Services.GetRequiredService<IHostApplicationLifetime>();
 
+    /// <summary>The edge's copy of the cluster's catalog.</summary>
+    public ClusterCatalog Catalog => _factory.Services.GetRequiredService<ClusterCatalog>();
+
     /// <summary>The edge's own services, to look at its state.</summary>
     public IServiceProvider Services => _factory.Services;
 
-    public static StoppableEdge Start(string clusterId, Uri simulator, IReadOnlyDictionary<string, string?>? overrides = null)
+    public static StoppableEdge Start(RelaySiloHost silo, Uri simulator, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var port = TestSilo.FreePort();
         var adminPort = TestSilo.FreePort();
@@ -52,8 +59,8 @@ public sealed class StoppableEdge : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Redis"] = TestSilo.Redis,
-            ["Orleans:ClusterId"] = clusterId,
-            ["Orleans:ServiceId"] = TestSilo.ServiceId,
+            ["Orleans:ClusterId"] = silo.ClusterId,
+            ["Orleans:ServiceId"] = silo.ServiceId,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Relay:AdminToken"] = EdgeHarness.AdminToken,
             ["Relay:InternalPort"] = adminPort.ToString(CultureInfo.InvariantCulture),
