@@ -23,6 +23,9 @@ public sealed partial class FeaturePolicy(IOptionsMonitor<RelayOptions> options)
         "local_shell", "shell", "apply_patch", "namespace", "computer_use_preview",
     };
 
+    /// <summary>Anthropic's 1M-token context window beta.</summary>
+    public const string LongContextBeta = "context-1m-2025-08-07";
+
     /// <summary>The refusal for the first feature of the call that is not allowed, or null when all are.</summary>
     public Refusal? Check(WireProtocol protocol, CatalogModel model, RequestFacts facts, IHeaderDictionary headers)
     {
@@ -32,7 +35,9 @@ public sealed partial class FeaturePolicy(IOptionsMonitor<RelayOptions> options)
             var modelBetas = features.ModelBetasOrDefault().GetValueOrDefault(model.Id) ?? [];
             foreach (var beta in Values(headers["anthropic-beta"]))
             {
-                if (!features.AnthropicBetasOrDefault().Contains(beta, StringComparer.Ordinal) && !modelBetas.Contains(beta, StringComparer.Ordinal))
+                // The 1M-token window is priced wherever the catalog prices the model's long prompts.
+                var pricedLongContext = beta == LongContextBeta && model.Price.Tiers.Count > 0;
+                if (!pricedLongContext && !features.AnthropicBetasOrDefault().Contains(beta, StringComparer.Ordinal) && !modelBetas.Contains(beta, StringComparer.Ordinal))
                 {
                     return NotEnabled("anthropic-beta", $"The beta '{beta}' is not enabled on Relay for model '{model.Id}'");
                 }

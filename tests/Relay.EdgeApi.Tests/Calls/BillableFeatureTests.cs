@@ -106,7 +106,7 @@ public sealed class BillableFeatureTests(EdgeHarness edge)
     }
 
     private static Usd Charge(decimal input, decimal output, TokenUsage tokens) =>
-        ModelPrice.From(new ModelPriceOptions { Input = input, Output = output }, 1m).Charge(tokens);
+        PerMillion(input, output).Charge(tokens);
 
     private static HttpRequestMessage Messages(string key, string body)
     {
@@ -115,4 +115,8 @@ public sealed class BillableFeatureTests(EdgeHarness edge)
         request.Headers.Add("anthropic-version", "2023-06-01");
         return request;
     }
+
+    /// <summary>A price with every cache kind at the input rate and reasoning at the output rate, USD per million tokens.</summary>
+    private static ModelPrice PerMillion(decimal input, decimal output) => new(
+        Usd.FromDecimal(input), Usd.FromDecimal(output), Usd.FromDecimal(input), Usd.FromDecimal(input), Usd.FromDecimal(input), Usd.FromDecimal(output));
 }

@@ -57,6 +57,20 @@ public sealed class FeaturePolicyTests
         Assert.Contains("claude-sonnet-4-5", refusal.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_1M_context_beta_passes_on_a_model_whose_long_prompts_the_catalog_prices()
+    {
+        var price = PerMillion(3m, 15m) with
+        {
+            Tiers = [new LongContextPrice(200_000, PerMillion(6m, 22.5m))],
+        };
+        var model = new CatalogModel("claude-sonnet-4-5", "Claude Sonnet 4.5", "anthropic", "claude-sonnet-4-5", price, DateTimeOffset.UnixEpoch);
+        var headers = new HeaderDictionary { ["anthropic-beta"] = "context-1m-2025-08-07" };
+        var facts = RequestInspector.Inspect(WireProtocol.AnthropicMessages, Encoding.UTF8.GetBytes(Body("claude-sonnet-4-5"))).Facts!;
+
+        Assert.Null(new FeaturePolicy(new FixedOptions<RelayOptions>(_options)).Check(WireProtocol.AnthropicMessages, model, facts, headers));
+    }
+
     [Theory]
     [InlineData("fast-mode-2026-02-01")]
     [InlineData("code-execution-2025-08-25")]
@@ -146,7 +160,7 @@ public sealed class FeaturePolicyTests
     {
         // Zhipu's chat API takes a web_search tool, and its Anthropic-style API answers without Anthropic's search count.
         var inspection = RequestInspector.Inspect(protocol, Encoding.UTF8.GetBytes(body));
-        var glm = new CatalogModel("glm-5.1", "glm-5.1", "glm", "glm-5.1", ModelPrice.From(new ModelPriceOptions { Input = 1m, Output = 3m }, 1m), DateTimeOffset.UnixEpoch);
+        var glm = new CatalogModel("glm-5.1", "glm-5.1", "glm", "glm-5.1", PerMillion(1m, 3m), DateTimeOffset.UnixEpoch);
 
         var refusal = new FeaturePolicy(new FixedOptions<RelayOptions>(_options)).Check(protocol, glm, inspection.Facts!, new HeaderDictionary());
 
@@ -193,7 +207,7 @@ public sealed class FeaturePolicyTests
         var inspection = RequestInspector.Inspect(protocol, Encoding.UTF8.GetBytes(body));
         Assert.True(inspection.IsValid, inspection.ProblemMessage);
         var provider = protocol == WireProtocol.AnthropicMessages ? "anthropic" : "openai";
-        var model = new CatalogModel(modelId, modelId, provider, modelId, ModelPrice.From(new ModelPriceOptions { Input = 3m, Output = 15m }, 1m), DateTimeOffset.UnixEpoch);
+        var model = new CatalogModel(modelId, modelId, provider, modelId, PerMillion(3m, 15m), DateTimeOffset.UnixEpoch);
         var requestHeaders = new HeaderDictionary();
         foreach (var (name, value) in headers)
         {
@@ -201,4 +215,8 @@ public sealed class FeaturePolicyTests
         }
         return new FeaturePolicy(new FixedOptions<RelayOptions>(_options)).Check(protocol, model, inspection.Facts!, requestHeaders);
     }
+
+    /// <summary>A price with every cache kind at the input rate and reasoning at the output rate, USD per million tokens.</summary>
+    private static ModelPrice PerMillion(decimal input, decimal output) => new(
+        Usd.FromDecimal(input), Usd.FromDecimal(output), Usd.FromDecimal(input), Usd.FromDecimal(input), Usd.FromDecimal(input), Usd.FromDecimal(output));
 }

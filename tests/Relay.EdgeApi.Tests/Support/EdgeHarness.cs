@@ -133,13 +133,11 @@ public sealed class EdgeHarness : IAsyncLifetime
             ["Relay:Upstream:Breaker:MinimumThroughput"] = "1000",
             ["Relay:Limits:MaxRequestBodyBytes"] = MaxBodyBytes.ToString(CultureInfo.InvariantCulture),
             // Test-only catalog entries whose upstream id differs from the name the client sends.
-            ["Relay:Models:capture-claude:Provider"] = "anthropic",
             ["Relay:Models:capture-claude:UpstreamModel"] = "claude-sonnet-4-5-20250929",
             ["Relay:Models:capture-claude:Aliases:0"] = "capture-claude-latest",
             ["Relay:Models:capture-claude:Provider"] = "anthropic",
             ["Relay:Models:capture-claude:Prices:Input"] = "3",
             ["Relay:Models:capture-claude:Prices:Output"] = "15",
-            ["Relay:Models:capture-codex:Provider"] = "openai",
             ["Relay:Models:capture-codex:UpstreamModel"] = "gpt-5.2-codex",
             ["Relay:Models:capture-codex:Aliases:0"] = "capture-codex-latest",
             ["Relay:Models:capture-codex:Provider"] = "openai",
