@@ -117,10 +117,9 @@ What it cost:
 Claude Code:
   export ANTHROPIC_BASE_URL=$edge
   export ANTHROPIC_AUTH_TOKEN=$key
-  claude
+  claude                          # or: claude --model gpt-5.4 (any model: Relay translates)
 
-Codex (~/.codex/config.toml):
-  model = "gpt-5.3-codex"
+Codex (~/.codex/config.toml; no model line needed: Codex's default model is served):
   model_provider = "relay"
 
   [model_providers.relay]
@@ -130,6 +129,7 @@ Codex (~/.codex/config.toml):
   wire_api = "responses"
 
   then: export RELAY_API_KEY=$key; codex
+  a Claude or GLM model: codex -c model=claude-sonnet-4-6 -c web_search=disabled
 
 Stop it with: bash scripts/up.sh down
 EOM

@@ -10,6 +10,7 @@ using Relay.EdgeApi.Errors;
 using Relay.EdgeApi.Hosting;
 using Relay.EdgeApi.Protocols;
 using Relay.EdgeApi.Telemetry;
+using Relay.EdgeApi.Translation;
 using Relay.Money;
 
 namespace Relay.EdgeApi.Calls;
@@ -106,11 +107,29 @@ public sealed partial class CallRelay(
         }
 
         var model = catalog.Resolve(facts.Model);
-        if (model is null || !router.CanServe(model, protocol))
+        var upstreamProtocol = model is null ? null : router.UpstreamProtocolFor(model, protocol);
+        if (model is null || upstreamProtocol is null)
         {
-            var reason = model is null ? "does not exist on Relay" : "is not served over this API";
+            var reason = model is null ? "does not exist on Relay" : "is not served by any channel right now";
             await RefuseAsync(new Refusal(RefusalKind.ModelNotFound, $"model: The model '{facts.Model}' {reason}. GET /v1/models (with your key) lists the models you can use.", "model"));
             return;
+        }
+
+        // No channel speaks the client's protocol for this model: the call goes upstream in another one. The
+        // translation is a function of the body as it is forwarded, and is made before admission so that a request
+        // that cannot be translated is refused (400 naming the field) without touching the account.
+        CallTranslation? translation = null;
+        if (upstreamProtocol != protocol)
+        {
+            var translated = CallTranslation.Translate(protocol, upstreamProtocol.Value, body.Span, settings.Admission.DefaultOutputTokens);
+            if (translated.Call is not { } translatedCall)
+            {
+                await RefuseAsync(new Refusal(RefusalKind.InvalidRequest, translated.ProblemMessage ?? "The request cannot be translated.", translated.ProblemField));
+                return;
+            }
+            translation = translatedCall;
+            activity?.SetTag("relay.upstream_protocol", upstreamProtocol.Value.ToString());
+            context.Response.Headers["x-relay-translated-to"] = CallTranslation.ApiName(upstreamProtocol.Value);
         }
 
         activity?.SetTag("gen_ai.request.model", model.Id);
@@ -152,7 +171,7 @@ public sealed partial class CallRelay(
         var settlement = new UsageRecord(model.Id, "", TokenUsage.None, Usd.Zero, Estimated: false);
         try
         {
-            settlement = await RelayAsync(context, account, callId, protocol, dialect, body, facts, model, started);
+            settlement = await RelayAsync(context, account, callId, protocol, dialect, body, facts, model, started, translation);
         }
         finally
         {
@@ -187,13 +206,17 @@ public sealed partial class CallRelay(
 
     /// <summary>Sends the admitted call upstream and relays the answer; returns what to settle.</summary>
     private async Task<UsageRecord> RelayAsync(
-        HttpContext context, IAccountCallsGrain account, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts, CatalogModel model, long started)
+        HttpContext context, IAccountCallsGrain account, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts, CatalogModel model, long started, CallTranslation? translation)
     {
         var clientGone = context.RequestAborted;
         // The answer ends early when the client leaves, or when the edge has stopped and its drain time is over.
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(clientGone, drain.DrainOver);
         var ended = ending.Token;
-        var call = new UpstreamCall(callId, protocol, body, facts, model, context.Request.QueryString.Value, context.Request.Headers);
+        // A translated call goes upstream in the upstream's protocol, without the client's query (it belongs to the client's API).
+        var upstreamProtocol = translation?.Upstream ?? protocol;
+        var upstreamBody = translation?.UpstreamBody ?? body;
+        var upstreamFacts = translation is null ? facts : RequestInspector.Inspect(upstreamProtocol, upstreamBody.Span).Facts!;
+        var call = new UpstreamCall(callId, upstreamProtocol, upstreamBody, upstreamFacts, model, translation is null ? context.Request.QueryString.Value : null, context.Request.Headers);
         var outcome = await upstream.SendAsync(call, ended);
         var nothing = new UsageRecord(model.Id, "", TokenUsage.None, Usd.Zero, Estimated: false);
         if (outcome.Exchange is not { } exchange)
@@ -225,7 +248,7 @@ public sealed partial class CallRelay(
             nothing = nothing with { Channel = channel.Name };
             if (!response.IsSuccessStatusCode)
             {
-                await RelayUpstreamErrorAsync(context, exchange, dialect, callId);
+                await RelayUpstreamErrorAsync(context, exchange, dialect, callId, translation);
                 return nothing;
             }
             MarkStarted(account, callId);
@@ -235,13 +258,20 @@ public sealed partial class CallRelay(
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
             var streamed = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
-            var meter = streamed
-                ? StreamMeters.Create(protocol, stripUsageOnlyChunk: protocol == WireProtocol.OpenAIChat && facts.Stream && !facts.ClientAskedForUsage)
-                : new WholeAnswerMeter(protocol);
-            CopiedAnswer answer;
-            await using (var upstreamBody = await exchange.OpenIdleTimedBodyAsync())
+            if (translation is not null && !streamed)
             {
-                answer = await new AnswerCopier(meter).CopyAsync(upstreamBody, context.Response.BodyWriter, clientGone, drain.DrainOver,
+                return await RelayWholeTranslatedAsync(context, exchange, translation, callId, upstreamBody, model, started, ended);
+            }
+            // The meter reads the upstream's own protocol, so the charge is what the provider reported; a translator
+            // after it turns the same bytes into the client's protocol, event by event.
+            var meter = streamed
+                ? StreamMeters.Create(upstreamProtocol, stripUsageOnlyChunk: translation is null && protocol == WireProtocol.OpenAIChat && facts.Stream && !facts.ClientAskedForUsage)
+                : new WholeAnswerMeter(upstreamProtocol);
+            using var translator = translation?.CreateStream(time.GetUtcNow().ToUnixTimeSeconds());
+            CopiedAnswer answer;
+            await using (var answerBody = await exchange.OpenIdleTimedBodyAsync())
+            {
+                answer = await new AnswerCopier(meter, translator).CopyAsync(answerBody, context.Response.BodyWriter, clientGone, drain.DrainOver,
                     () => metrics.RecordTimeToFirstToken(model.Id, time.GetElapsedTime(started)));
             }
 
@@ -272,7 +302,7 @@ public sealed partial class CallRelay(
             var seen = answer.Metered;
             // The provider's own count when it gave a final one (also when the stream broke after it), else an estimate.
             var reported = seen.Usage is not null && (seen.UsageFinal || (seen.Finished && answer.End == AnswerEnd.Complete));
-            var tokens = reported ? seen.Usage! : UsageEstimator.Estimate(protocol, body.Span, seen);
+            var tokens = reported ? seen.Usage! : UsageEstimator.Estimate(upstreamProtocol, upstreamBody.Span, seen);
             // Web searches are billed per search, beside the tokens their results add.
             var cost = model.Price.Charge(tokens) + features.ServerToolCharge(seen.WebSearchRequests);
             return new UsageRecord(model.Id, channel.Name, tokens, cost, Estimated: !reported, seen.UpstreamId) { WebSearchRequests = seen.WebSearchRequests };
@@ -287,19 +317,84 @@ public sealed partial class CallRelay(
     }
 
     /// <summary>
+    /// A whole (non-streamed) answer to a translated call: it is read whole (it is one JSON document), metered in the
+    /// upstream's protocol, and written in the client's. An answer that breaks off is an upstream failure for the
+    /// client; what the upstream produced before it is estimated and charged, as for an answer relayed as it is.
+    /// </summary>
+    private async Task<UsageRecord> RelayWholeTranslatedAsync(
+        HttpContext context, UpstreamExchange exchange, CallTranslation translation, string callId, ReadOnlyMemory<byte> upstreamRequest, CatalogModel model, long started, CancellationToken ended)
+    {
+        var whole = new ArrayBufferWriter<byte>();
+        var broke = false;
+        try
+        {
+            await using var answerBody = await exchange.OpenIdleTimedBodyAsync();
+            int read;
+            while ((read = await answerBody.ReadAsync(whole.GetMemory(ChunkSize), ended)) > 0)
+            {
+                whole.Advance(read);
+                if (whole.WrittenCount > WholeAnswerMeter.DefaultMaxBytes)
+                {
+                    throw new IOException($"The upstream answer is larger than {WholeAnswerMeter.DefaultMaxBytes} bytes.");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && ended.IsCancellationRequested)
+        {
+            Log.ClientGone(logger, callId);
+            broke = true;
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or UpstreamIdleTimeoutException)
+        {
+            metrics.RecordUpstreamError(exchange.Channel.Name, ex is UpstreamIdleTimeoutException ? "timeout_mid_stream" : "cut_mid_stream");
+            Log.UpstreamCut(logger, callId, exchange.Channel.Name, ex.Message);
+            broke = true;
+            await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.UpstreamFailed, "The upstream provider's answer broke off before it was whole. Try again."), translation.Client == WireProtocol.AnthropicMessages ? ErrorDialect.Anthropic : ErrorDialect.OpenAI, callId);
+        }
+
+        var seen = ResponseMeters.Read(translation.Upstream, whole.WrittenSpan);
+        if (!broke)
+        {
+            var reply = translation.TranslateAnswer(whole.WrittenSpan, time.GetUtcNow().ToUnixTimeSeconds());
+            metrics.RecordTimeToFirstToken(model.Id, time.GetElapsedTime(started));
+            context.Response.StatusCode = reply.Status;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = reply.Body.Length;
+            try
+            {
+                await context.Response.Body.WriteAsync(reply.Body, ended);
+                await context.Response.CompleteAsync();
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                Log.ClientGone(logger, callId);
+            }
+        }
+        var reported = seen.Usage is not null && seen.UsageFinal;
+        var tokens = reported ? seen.Usage! : UsageEstimator.Estimate(translation.Upstream, upstreamRequest.Span, seen);
+        var cost = model.Price.Charge(tokens) + features.ServerToolCharge(seen.WebSearchRequests);
+        return new UsageRecord(model.Id, exchange.Channel.Name, tokens, cost, Estimated: !reported, seen.UpstreamId) { WebSearchRequests = seen.WebSearchRequests };
+    }
+
+    /// <summary>
     /// An upstream that refused before answering is answered with its status and error type, so clients retry where
     /// they would have, in the client's protocol with Relay's own message (<see cref="UpstreamErrorBodies"/>: the
     /// provider's message may name the operator's organization or project), and the provider's request id header.
     /// An upstream refusing Relay's own credentials is Relay's fault, not the client's: that becomes a 502 rather
     /// than a 401 that would blame the client's key.
     /// </summary>
-    private async Task RelayUpstreamErrorAsync(HttpContext context, UpstreamExchange exchange, ErrorDialect dialect, string callId)
+    private async Task RelayUpstreamErrorAsync(HttpContext context, UpstreamExchange exchange, ErrorDialect dialect, string callId, CallTranslation? translation)
     {
         var status = (int)exchange.Response.StatusCode;
         if (status is 401 or 403 or 407)
         {
             metrics.RecordUpstreamError(exchange.Channel.Name, "credentials_refused");
             await ErrorBodies.WriteAsync(context, new Refusal(RefusalKind.UpstreamFailed, "The upstream provider refused Relay's credentials; you were not charged. The operator has been alerted."), dialect, callId);
+            return;
+        }
+        if (translation is not null)
+        {
+            await RelayTranslatedErrorAsync(context, exchange, translation, callId);
             return;
         }
         var upstreamBody = new ArrayBufferWriter<byte>();
@@ -330,6 +425,39 @@ public sealed partial class CallRelay(
         var body = UpstreamErrorBodies.Rewrite(status, upstreamBody.WrittenSpan, dialect, providerRequestId ?? callId);
         response.ContentLength = body.Length;
         await response.Body.WriteAsync(body, context.RequestAborted);
+    }
+
+    /// <summary>An upstream error to a translated call, in the client's shape and status (Anthropic's 529 is 503 for OpenAI clients).</summary>
+    private static async Task RelayTranslatedErrorAsync(HttpContext context, UpstreamExchange exchange, CallTranslation translation, string callId)
+    {
+        const int MaxErrorBytes = 1 << 20;
+        var body = new ArrayBufferWriter<byte>();
+        try
+        {
+            await using var upstreamBody = await exchange.OpenBodyAsync();
+            int read;
+            while (body.WrittenCount < MaxErrorBytes && (read = await exchange.ReadAsync(upstreamBody, body.GetMemory(ChunkSize))) > 0)
+            {
+                body.Advance(read);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or UpstreamIdleTimeoutException or OperationCanceledException)
+        {
+            // What came of the body is translated; an error without one still has its status.
+        }
+        var status = (int)exchange.Response.StatusCode;
+        var reply = translation.TranslateError(status, body.WrittenSpan, translation.Client == WireProtocol.AnthropicMessages ? callId : null);
+        // Translated or not, the provider's words may name the operator's account: Relay's own, as for any upstream error.
+        var clientDialect = translation.Client == WireProtocol.AnthropicMessages ? ErrorDialect.Anthropic : ErrorDialect.OpenAI;
+        var sanitized = UpstreamErrorBodies.Rewrite(reply.Status, reply.Body, clientDialect, translation.Client == WireProtocol.AnthropicMessages ? callId : null);
+        if (exchange.Response.Headers.RetryAfter is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = retryAfter.ToString();
+        }
+        context.Response.StatusCode = reply.Status;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = sanitized.Length;
+        await context.Response.Body.WriteAsync(sanitized, context.RequestAborted);
     }
 
     [LoggerMessage(105, LogLevel.Warning, "Call {CallId}: the cluster did not answer; refused with 503")]

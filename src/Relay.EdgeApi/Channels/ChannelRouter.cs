@@ -42,6 +42,39 @@ public sealed class ChannelRouter
     /// <summary>Whether any channel serves the model over the protocol.</summary>
     public bool CanServe(CatalogModel model, WireProtocol protocol) => _channels.Any(channel => channel.Serves(model, protocol));
 
+    /// <summary>
+    /// The protocol to send a client's call in: the client's own when a channel speaks it for the model (GLM's
+    /// Anthropic-style API stays native), else the first the model is served in by <see cref="TranslationOrder"/>;
+    /// null when no channel serves the model at all.
+    /// </summary>
+    public WireProtocol? UpstreamProtocolFor(CatalogModel model, WireProtocol client)
+    {
+        if (CanServe(model, client))
+        {
+            return client;
+        }
+        foreach (var upstream in TranslationOrder(client))
+        {
+            if (CanServe(model, upstream))
+            {
+                return upstream;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Which protocol to translate to, best first: a Messages client goes to Responses before chat (it carries
+    /// reasoning summaries back as thinking); chat and Responses clients go to Messages before each other, so that
+    /// Responses to chat is used only where a provider speaks nothing else.
+    /// </summary>
+    public static IReadOnlyList<WireProtocol> TranslationOrder(WireProtocol client) => client switch
+    {
+        WireProtocol.AnthropicMessages => [WireProtocol.OpenAIResponses, WireProtocol.OpenAIChat],
+        WireProtocol.OpenAIChat => [WireProtocol.AnthropicMessages, WireProtocol.OpenAIResponses],
+        _ => [WireProtocol.AnthropicMessages, WireProtocol.OpenAIChat],
+    };
+
     /// <summary>The routes to try for a call, best first.</summary>
     public IReadOnlyList<ChannelRoute> RoutesFor(CatalogModel model, WireProtocol protocol)
     {

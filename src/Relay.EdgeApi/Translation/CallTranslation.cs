@@ -227,12 +227,9 @@ public sealed class CallTranslation
 /// <summary>A translated whole answer or error: the status and JSON body for the client.</summary>
 public sealed record TranslatedReply(int Status, byte[] Body);
 
-/// <summary>Turns upstream stream bytes into the client's stream bytes, event by event.</summary>
-public interface IStreamTranslation : IDisposable
-{
-    /// <summary>Translates what the chunk completes; an event still open at its end waits for the next chunk.</summary>
-    void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output);
-
-    /// <summary>Upstream ended: an event left without its blank line still counts.</summary>
-    void Complete(IBufferWriter<byte> output);
-}
+/// <summary>
+/// Turns upstream stream bytes into the client's stream bytes, event by event: the stage after the meter in
+/// <c>AnswerCopier</c>. An event still open at a chunk's end waits for the next chunk; at the end of upstream an
+/// event left without its blank line still counts.
+/// </summary>
+public interface IStreamTranslation : IAnswerStage, IDisposable;

@@ -22,6 +22,11 @@ public sealed class EdgeHarness : IAsyncLifetime
 
     public const long OutputTokens = 12;
 
+    /// <summary>Tool calls the tool channels make when tools are offered, and their reasoning tokens (shown when asked).</summary>
+    public const int ToolCalls = 2;
+
+    public const int ReasoningTokens = 3;
+
     /// <summary>The request body limit the edge runs with in tests (the default is 32 MiB).</summary>
     public const long MaxBodyBytes = 2 * 1024 * 1024;
 
@@ -150,16 +155,23 @@ public sealed class EdgeHarness : IAsyncLifetime
             ["Relay:Models:stalling-gpt:Prices:Input"] = "1",
             ["Relay:Models:stalling-gpt:Prices:Output"] = "10",
         };
+        // Translation: models whose channels make tool calls, and OpenAI channels that speak only one of its two APIs.
+        foreach (var (id, provider, input, output) in new[] { ("tool-claude", "anthropic", "3", "15"), ("tool-gpt", "openai", "2.5", "15"), ("chat-only-gpt", "openai", "1", "10"), ("responses-only-gpt", "openai", "1.25", "10"), ("overloaded-sonnet", "anthropic", "3", "15") })
+        {
+            settings[$"Relay:Models:{id}:Provider"] = provider;
+            settings[$"Relay:Models:{id}:Prices:Input"] = input;
+            settings[$"Relay:Models:{id}:Prices:Output"] = output;
+        }
         var channels = new (string Name, string Provider, string BaseUrl, int Priority, string[] Models)[]
         {
-            ("anthropic-sim", "anthropic", sim + usage, 0, ["claude-sonnet-4-6"]),
+            ("anthropic-sim", "anthropic", sim + usage, 0, ["claude-sonnet-4-6", "claude-opus-4-8"]),
             ("tiny-sim", "anthropic", sim + $"/_first-byte-delay-ms/500/_input-tokens/1/_output-tokens/{OutputTokens}", 0, ["claude-haiku-4-5"]),
             ("broken", "anthropic", sim + "/_fault/status-500", 0, ["claude-opus-4-6"]),
             ("spare", "anthropic", sim + usage, 1, ["claude-opus-4-6"]),
             // The same as StoppableEdge's "paced": a stoppable edge on this harness's silo routes by this catalog.
             ("paced", "anthropic", sim + $"/_event-delay-ms/100/_input-tokens/{StoppableEdge.PacedInputTokens}/_output-tokens/{StoppableEdge.PacedOutputTokens}", 0, ["claude-opus-4-5"]),
             ("slow", "anthropic", sim + "/_event-delay-ms/100/_output-tokens/300", 0, ["claude-sonnet-4-5"]),
-            ("openai-sim", "openai", sim + usage, 0, ["gpt-5.4", "gpt-5.3-codex"]),
+            ("openai-sim", "openai", sim + usage, 0, ["gpt-5.4", "gpt-5.3-codex", "gpt-6.2-sol"]),
             ("cutting", "openai", sim + "/_fault/cut-mid-stream/_output-tokens/40", 0, ["gpt-5-codex"]),
             ("glm-sim", "glm", sim + usage, 0, ["glm-5.1"]),
             ("dead", "glm", "http://127.0.0.1:1", 0, ["glm-5"]),
@@ -167,6 +179,11 @@ public sealed class EdgeHarness : IAsyncLifetime
             ("stalling", "openai", sim + "/_fault/stall/_output-tokens/40", 0, ["stalling-gpt"]),
             ("capture-anthropic", "anthropic", Capture.BaseUrl.ToString().TrimEnd('/'), 0, ["capture-claude"]),
             ("capture-openai", "openai", Capture.BaseUrl.ToString().TrimEnd('/'), 0, ["capture-codex"]),
+            ("tools-anthropic", "anthropic", sim + usage + $"/_tool-calls/{ToolCalls}/_reasoning-tokens/{ReasoningTokens}", 0, ["tool-claude"]),
+            ("tools-openai", "openai", sim + usage + $"/_tool-calls/{ToolCalls}/_reasoning-tokens/{ReasoningTokens}", 0, ["tool-gpt"]),
+            ("chat-only", "openai", sim + usage, 0, ["chat-only-gpt"]),
+            ("responses-only", "openai", sim + usage, 0, ["responses-only-gpt"]),
+            ("overloaded-translated", "anthropic", sim + "/_fault/status-529", 0, ["overloaded-sonnet"]),
         };
         for (var i = 0; i < channels.Length; i++)
         {
@@ -180,6 +197,15 @@ public sealed class EdgeHarness : IAsyncLifetime
             for (var m = 0; m < models.Length; m++)
             {
                 settings[prefix + $"Models:{m}"] = models[m];
+            }
+            // An empty path removes the protocol from the channel.
+            if (name == "chat-only")
+            {
+                settings[prefix + "Paths:OpenAIResponses"] = "";
+            }
+            else if (name == "responses-only")
+            {
+                settings[prefix + "Paths:OpenAIChat"] = "";
             }
         }
         return settings;

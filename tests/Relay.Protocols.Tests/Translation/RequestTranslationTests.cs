@@ -67,6 +67,19 @@ public sealed class RequestTranslationTests
     }
 
     [Fact]
+    public void A_failed_tool_result_says_so_upstream_with_or_without_images()
+    {
+        var request = ClaudeCodeRequest.Replace("""{"type":"tool_result","tool_use_id":"toolu_1",""", """{"type":"tool_result","tool_use_id":"toolu_1","is_error":true,""", StringComparison.Ordinal);
+
+        var responses = Translated(AnthropicMessages, OpenAIResponses, request);
+        var chat = Translated(AnthropicMessages, OpenAIChat, request.Replace(
+            """,{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBOR"}}""", "", StringComparison.Ordinal));
+
+        Assert.Equal("Error:", (string?)responses["input"]![4]!["output"]![0]!["text"]);
+        Assert.Equal("Error: hello", (string?)chat["messages"]![5]!["content"]);
+    }
+
+    [Fact]
     public void A_deferred_tool_is_offered_once_a_tool_reference_loads_it()
     {
         var request = ClaudeCodeRequest.Replace(

@@ -312,7 +312,7 @@ internal static class ResponsesRequests
                             ["call_id"] = result.CallId,
                             ["output"] = result.Content.All(part => part is TextPart)
                                 ? (result.IsError ? "Error: " : "") + string.Concat(result.Content.OfType<TextPart>().Select(p => p.Text))
-                                : new JsonArray([.. result.Content.Select(WriteInputPart)]),
+                                : new JsonArray([.. (result.IsError ? [new TextPart("Error:")] : System.Array.Empty<Part>()).Concat(result.Content).Select(WriteInputPart)]),
                         });
                     }
                     var content = turn.Parts.Where(p => p is TextPart or ImagePart).Select(WriteInputPart).ToArray();
