@@ -371,7 +371,7 @@ cmd_start() {
   if ((build)); then
     build_if_needed Relay.Silo "$silo_dll" Relay.Grains Relay.Grains.Abstractions
     if ((edges > 0)) && [ -f "$root/src/Relay.EdgeApi/Relay.EdgeApi.csproj" ]; then
-      build_if_needed Relay.EdgeApi "$edge_dll" Relay.Grains.Abstractions Relay.Users
+      build_if_needed Relay.EdgeApi "$edge_dll" Relay.Grains.Abstractions Relay.Users Relay.Hosting
     fi
     if [ -f "$root/src/Relay.Simulator/Relay.Simulator.csproj" ]; then
       build_if_needed Relay.Simulator "$sim_dll"

@@ -9,6 +9,8 @@ cd "$root"
 bash scripts/services.sh up || exit 1
 # A local EVM node (anvil, from npm) for the stablecoin deposit tests; each test starts its own.
 bash scripts/evm-node.sh >/dev/null || echo "[test] anvil could not be installed; the stablecoin tests will fail" >&2
+# Debian's Chromium (and CJK fonts for the Chinese pages) for the console's browser tests; never a downloaded browser.
+bash scripts/browser.sh >/dev/null || echo "[test] chromium could not be installed; the console's browser tests will fail" >&2
 # Claude Code and Codex (from npm) for the client tests, which run them against an in-process edge.
 bash scripts/clients.sh >/dev/null || echo "[test] Claude Code or Codex could not be installed; the client tests will fail" >&2
 eval "$(bash scripts/services.sh env)"

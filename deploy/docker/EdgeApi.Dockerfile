@@ -10,10 +10,12 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Relay.Grains.Abstractions/Relay.Grains.Abstractions.csproj src/Relay.Grains.Abstractions/
 COPY src/Relay.Users/Relay.Users.csproj src/Relay.Users/
+COPY src/Relay.Hosting/Relay.Hosting.csproj src/Relay.Hosting/
 COPY src/Relay.EdgeApi/Relay.EdgeApi.csproj src/Relay.EdgeApi/
 RUN dotnet restore src/Relay.EdgeApi/Relay.EdgeApi.csproj
 COPY src/Relay.Grains.Abstractions/ src/Relay.Grains.Abstractions/
 COPY src/Relay.Users/ src/Relay.Users/
+COPY src/Relay.Hosting/ src/Relay.Hosting/
 COPY src/Relay.EdgeApi/ src/Relay.EdgeApi/
 RUN dotnet publish src/Relay.EdgeApi/Relay.EdgeApi.csproj -c Release --no-restore -o /app -p:UseAppHost=false
 COPY deploy/docker/probe.sh /app/

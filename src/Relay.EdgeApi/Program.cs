@@ -1,6 +1,7 @@
 using Relay.EdgeApi.Payments;
 using Relay.EdgeApi.Users;
 using Relay.EdgeApi.Hosting;
+using Relay.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -36,6 +36,7 @@ public static class PaymentsApi
         topUps.MapGet("/{orderId}/receipt.pdf", GetReceiptPdfAsync);
 
         app.MapPost("/payments/alipay/notify", ReceiveAlipayNotificationAsync).DisableAntiforgery();
+        app.MapGet("/payments/alipay/return", ShowAlipayReturnAsync);
         return app;
     }
 
@@ -161,6 +162,24 @@ public static class PaymentsApi
             }
         }
         return TypedResults.Text(outcome.Reply(), "text/plain", Encoding.UTF8);
+    }
+
+    /// <summary>
+    /// Where Alipay sends the buyer's browser after paying (unless a console return page is configured): the state of
+    /// the order named by a return Alipay signed. It changes nothing; only the notification credits.
+    /// </summary>
+    internal static async Task<ContentHttpResult> ShowAlipayReturnAsync(HttpRequest request, AlipaySigner signer, IGrainFactory grains)
+    {
+        var parameters = request.Query.Where(q => q.Value.Count == 1).ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
+        var order = parameters.Count == request.Query.Count
+            && signer.Verify(parameters)
+            && parameters.GetValueOrDefault("app_id") == signer.AppId
+            && parameters.GetValueOrDefault("out_trade_no") is { Length: > 0 and <= 64 } orderId
+                ? await grains.GetGrain<IPaymentOrderGrain>(orderId).GetAsync()
+                : null;
+        return order is null
+            ? TypedResults.Content(AlipayReturnPage.Refused(), "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status400BadRequest)
+            : TypedResults.Content(AlipayReturnPage.Render(order), "text/html; charset=utf-8", Encoding.UTF8);
     }
 
     /// <summary>Dollars with exactly two decimals, e.g. 5.00 (credits are whole cents by the exchange rule).</summary>

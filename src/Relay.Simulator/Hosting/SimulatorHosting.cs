@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Relay.Simulator.Alipay;
 using Relay.Simulator.Calls;
 using Relay.Simulator.Served;
 
@@ -24,6 +25,7 @@ internal static class SimulatorHosting
         builder.Services.AddSingleton(services =>
             new ServedCallLog(services.GetRequiredService<IOptions<SimulatorOptions>>().Value.ServedCapacity));
         builder.Services.AddSingleton<CallHandler>();
+        builder.Services.AddAlipayStandIn();
         return builder;
     }
 
@@ -33,6 +35,7 @@ internal static class SimulatorHosting
         app.Use(PathSettingsMiddleware.InvokeAsync);
         app.UseRouting();
         app.MapSimulatorApi();
+        app.MapAlipayStandIn();
         return app;
     }
 }

@@ -1,3 +1,5 @@
+using Relay.Simulator.Alipay;
+
 namespace Relay.Simulator.Hosting;
 
 /// <summary>Settings of the simulator, bound from the <c>Simulator</c> configuration section.</summary>
@@ -23,6 +25,9 @@ public sealed class SimulatorOptions
     /// without a change here.
     /// </summary>
     public IList<string> Models { get; } = [];
+
+    /// <summary>The Alipay stand-in (<c>Simulator:Alipay</c>), off until its keys are set.</summary>
+    public AlipayStandInOptions Alipay { get; } = new();
 
     internal IReadOnlyList<string> ListedModels => Models.Count > 0
         ? [.. Models]

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Relay.Simulator.Alipay;
 using Relay.Simulator.Served;
 
 namespace Relay.Simulator.Hosting;
@@ -19,6 +20,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         _app = app;
         BaseUrl = baseUrl;
         Served = app.Services.GetRequiredService<ServedCallLog>();
+        AlipayTrades = app.Services.GetRequiredService<AlipayTradeBook>();
     }
 
     /// <summary>The root URL, for example <c>http://127.0.0.1:41234/</c>; append <c>v1/messages</c> and so on.</summary>
@@ -27,8 +29,17 @@ public sealed class SimulatorServer : IAsyncDisposable
     /// <summary>Every call answered so far, as <c>GET /_sim/served</c> shows it.</summary>
     public ServedCallLog Served { get; }
 
-    /// <summary>Starts Kestrel on 127.0.0.1:<paramref name="port"/> (0 picks a free port).</summary>
-    public static async Task<SimulatorServer> StartAsync(int port = 0, Action<SimulatorOptions>? configure = null)
+    /// <summary>What the Alipay stand-in's buyer paid and every notification it delivered, as <c>GET /_sim/alipay/trades</c> shows it.</summary>
+    public AlipayTradeBook AlipayTrades { get; }
+
+    /// <summary>The stand-in's page-pay gateway, the <c>Relay:Payments:Alipay:GatewayUrl</c> of an edge that pays through it.</summary>
+    public Uri AlipayGatewayUrl => new(BaseUrl, "alipay/gateway.do");
+
+    /// <summary>
+    /// Starts Kestrel on 127.0.0.1:<paramref name="port"/> (0 picks a free port). <paramref name="clock"/> replaces the
+    /// system clock (the Alipay stand-in's retry schedule follows it; so does call pacing).
+    /// </summary>
+    public static async Task<SimulatorServer> StartAsync(int port = 0, Action<SimulatorOptions>? configure = null, TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -39,6 +50,10 @@ public sealed class SimulatorServer : IAsyncDisposable
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddSimulator(configure);
+        if (clock is not null)
+        {
+            builder.Services.AddSingleton(clock);
+        }
 
         var app = builder.Build();
         app.UseSimulator();

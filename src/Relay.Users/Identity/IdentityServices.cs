@@ -6,7 +6,7 @@ namespace Relay.Users.Identity;
 
 public static class IdentityServices
 {
-    /// <summary>Password hashing, sign-up and sign-in; the host registers the Orleans client (IGrainFactory).</summary>
+    /// <summary>Password hashing, sign-up and sign-in, API keys; the host registers the Orleans client (IGrainFactory).</summary>
     public static IServiceCollection AddAccountIdentity(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -14,6 +14,7 @@ public static class IdentityServices
         services.TryAddSingleton<Passwords>();
         services.TryAddSingleton<SignUps>();
         services.TryAddSingleton<SignIns>();
+        services.TryAddSingleton<Keys.UserKeys>();
         return services;
     }
 }

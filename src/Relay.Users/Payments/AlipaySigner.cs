@@ -18,10 +18,14 @@ public sealed class AlipaySigner(IOptions<PaymentsOptions> options, TimeProvider
     public const string PagePayMethod = "alipay.trade.page.pay";
     public const string PagePayProduct = "FAST_INSTANT_TRADE_PAY";
 
+    /// <summary>Replaced by the order number in <c>Relay:Payments:Alipay:ReturnUrl</c>.</summary>
+    public const string OrderIdPlaceholder = "{orderId}";
+
     /// <summary>Alipay reads request timestamps as China Standard Time, which has no daylight saving.</summary>
     private static readonly TimeSpan ChinaStandardTime = TimeSpan.FromHours(8);
 
     private readonly AlipayOptions _alipay = options.Value.Alipay;
+    private readonly string? _consoleBaseUrl = options.Value.ConsoleBaseUrl;
 
     public bool IsConfigured => _alipay.IsConfigured;
 
@@ -106,7 +110,7 @@ public sealed class AlipaySigner(IOptions<PaymentsOptions> options, TimeProvider
             ["timestamp"] = clock.GetUtcNow().ToOffset(ChinaStandardTime).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
             ["version"] = "1.0",
             ["notify_url"] = _alipay.NotifyUrl,
-            ["return_url"] = _alipay.ReturnUrl,
+            ["return_url"] = ReturnUrlFor(order.OrderId),
             ["biz_content"] = BizContent(order),
         };
         parameters["sign"] = Sign(RequestSignContent(parameters));
@@ -114,6 +118,25 @@ public sealed class AlipaySigner(IOptions<PaymentsOptions> options, TimeProvider
             .Where(p => !string.IsNullOrEmpty(p.Value))
             .Select(p => new KeyValuePair<string, string>(p.Key, p.Value!))
             .ToList();
+    }
+
+    /// <summary>
+    /// Where Alipay sends the buyer's browser after paying the order: the configured return URL with the order number
+    /// filled in, else the console's return page, else the edge's own return page beside the notify URL.
+    /// </summary>
+    public string? ReturnUrlFor(string orderId)
+    {
+        var order = Uri.EscapeDataString(orderId);
+        if (!string.IsNullOrWhiteSpace(_alipay.ReturnUrl))
+        {
+            return _alipay.ReturnUrl.Replace(OrderIdPlaceholder, order, StringComparison.Ordinal);
+        }
+        if (!string.IsNullOrWhiteSpace(_consoleBaseUrl))
+        {
+            return $"{_consoleBaseUrl.TrimEnd('/')}/topup/return?order={order}";
+        }
+        // ".../payments/alipay/notify" resolves "return" to ".../payments/alipay/return", behind any path prefix.
+        return Uri.TryCreate(_alipay.NotifyUrl, UriKind.Absolute, out var notify) ? new Uri(notify, "return").AbsoluteUri : null;
     }
 
     /// <summary>The gateway URL that opens Alipay's payment page for the order (a GET, every value URL-encoded in UTF-8).</summary>

@@ -10,6 +10,12 @@ public sealed class PaymentsOptions
 
     public AlipayOptions Alipay { get; set; } = new();
 
+    /// <summary>
+    /// The console's public URL, e.g. https://console.example.com. When set (and <see cref="AlipayOptions.ReturnUrl"/>
+    /// is not), Alipay returns buyers to the console's page <c>{ConsoleBaseUrl}/topup/return?order={orderId}</c>.
+    /// </summary>
+    public string? ConsoleBaseUrl { get; set; }
+
     public ReceiptOptions Receipts { get; set; } = new();
 }
 
@@ -30,7 +36,11 @@ public sealed class AlipayOptions
     /// <summary>The public URL of <c>POST /payments/alipay/notify</c>, where Alipay reports payments.</summary>
     public string? NotifyUrl { get; set; }
 
-    /// <summary>Where the buyer's browser returns after paying; optional.</summary>
+    /// <summary>
+    /// Where the buyer's browser returns after paying; <c>{orderId}</c> in it is replaced by the order number. Unset,
+    /// it is the console's return page when <see cref="PaymentsOptions.ConsoleBaseUrl"/> is set, else the edge's own
+    /// <c>/payments/alipay/return</c> beside <see cref="NotifyUrl"/>.
+    /// </summary>
     public string? ReturnUrl { get; set; }
 
     /// <summary>When set, a notification's <c>seller_id</c> must be this merchant id (2088...).</summary>

@@ -21,6 +21,15 @@ internal sealed class PaymentsOptionsValidator : IValidateOptions<PaymentsOption
         {
             failures.Add("Relay:Payments:Alipay:NotifyUrl must be the absolute public URL of /payments/alipay/notify.");
         }
+        if (!string.IsNullOrWhiteSpace(alipay.ReturnUrl)
+            && !Uri.TryCreate(alipay.ReturnUrl.Replace(AlipaySigner.OrderIdPlaceholder, "R1", StringComparison.Ordinal), UriKind.Absolute, out _))
+        {
+            failures.Add("Relay:Payments:Alipay:ReturnUrl must be an absolute URL (it may hold {orderId}).");
+        }
+        if (!string.IsNullOrWhiteSpace(options.ConsoleBaseUrl) && !Uri.TryCreate(options.ConsoleBaseUrl, UriKind.Absolute, out _))
+        {
+            failures.Add("Relay:Payments:ConsoleBaseUrl must be an absolute URL.");
+        }
         if (alipay.UsdPerCny <= 0m)
         {
             failures.Add("Relay:Payments:Alipay:UsdPerCny must be a positive decimal (USD per CNY).");

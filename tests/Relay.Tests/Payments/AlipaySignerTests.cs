@@ -50,7 +50,7 @@ public sealed class AlipaySignerTests
             .Select(p => p.Split('=', 2))
             .ToDictionary(p => p[0], p => Uri.UnescapeDataString(p[1]), StringComparer.Ordinal);
         Assert.Equal(
-            ["app_id", "biz_content", "charset", "format", "method", "notify_url", "sign", "sign_type", "timestamp", "version"],
+            ["app_id", "biz_content", "charset", "format", "method", "notify_url", "return_url", "sign", "sign_type", "timestamp", "version"],
             query.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(FakeAlipay.AppId, query["app_id"]);
         Assert.Equal("alipay.trade.page.pay", query["method"]);
@@ -60,6 +60,7 @@ public sealed class AlipaySignerTests
         Assert.Equal("1.0", query["version"]);
         Assert.Equal("2026-11-27 16:30:05", query["timestamp"]);
         Assert.Equal("https://relay.example.com/payments/alipay/notify", query["notify_url"]);
+        Assert.Equal("https://relay.example.com/payments/alipay/return", query["return_url"]);
         Assert.Equal(
             """{"out_trade_no":"R20261127083005123456789012","total_amount":"36.24","subject":"Relay top-up","product_code":"FAST_INSTANT_TRADE_PAY"}""",
             query["biz_content"]);
@@ -71,6 +72,26 @@ public sealed class AlipaySignerTests
         var signed = string.Join("&", query.Where(p => p.Key != "sign").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
         Assert.True(FakeAlipay.MerchantPublicKey.VerifyData(
             Encoding.UTF8.GetBytes(signed), Convert.FromBase64String(query["sign"]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+    }
+
+    [Fact]
+    public void The_buyer_returns_to_the_configured_url_else_the_consoles_return_page_else_the_edges_own_page()
+    {
+        var configured = FakeAlipay.Options();
+        configured.Alipay.ReturnUrl = "https://pay.example.com/back/{orderId}?from=alipay";
+        configured.ConsoleBaseUrl = "https://console.example.com/";
+        var console = FakeAlipay.Options();
+        console.ConsoleBaseUrl = "https://console.example.com/";
+        var prefixed = FakeAlipay.Options();
+        prefixed.Alipay.NotifyUrl = "https://example.com/relay/payments/alipay/notify";
+
+        Assert.Equal("https://pay.example.com/back/R1?from=alipay", Signer(configured).ReturnUrlFor("R1"));
+        Assert.Equal("https://console.example.com/topup/return?order=R1", Signer(console).ReturnUrlFor("R1"));
+        Assert.Equal("https://relay.example.com/payments/alipay/return", FakeAlipay.Signer().ReturnUrlFor("R1"));
+        Assert.Equal("https://example.com/relay/payments/alipay/return", Signer(prefixed).ReturnUrlFor("R1"));
+        Assert.True(new PaymentsOptionsValidator().Validate(null, configured).Succeeded);
+        configured.ConsoleBaseUrl = "console";
+        Assert.True(new PaymentsOptionsValidator().Validate(null, configured).Failed);
     }
 
     [Fact]
@@ -129,6 +150,9 @@ public sealed class AlipaySignerTests
         Assert.True(validator.Validate(null, FakeAlipay.Options()).Succeeded);
         Assert.True(validator.Validate(null, new PaymentsOptions()).Succeeded);
     }
+
+    private static AlipaySigner Signer(PaymentsOptions options) =>
+        new(Microsoft.Extensions.Options.Options.Create(options), new FakeTimeProvider());
 
     private static PaymentOrderView Order(string orderId, TopUpQuote quote) => new(
         orderId, "acct", PaymentMethod.Alipay, quote.AmountCny, quote.UsdPerCny, quote.Credit, "Relay top-up",
