@@ -9,27 +9,35 @@ using System.Text.Json.Nodes;
 namespace Relay.Benchmarks;
 
 /// <summary>
-/// What Relay adds on top of the upstream: the same requests sent to the simulator directly and through an edge
-/// and a silo (admission and settlement on), in one run, each Relay figure beside its direct baseline. The
-/// simulator, silo and edge run as separate processes (scripts/cluster.sh), so memory is read per process.
+/// What Relay adds on top of the upstream, beside what a proxy that does nothing adds: the same requests sent to
+/// the simulator directly, through nginx (a plain keep-alive reverse proxy) and through an edge and a silo
+/// (admission, metering and settlement on), in one run, interleaved so the three see the same machine. Each Relay
+/// figure is printed beside nginx's and direct's, as ratios, and beside the figures of issue 11 (main at 16cf63a).
 /// </summary>
 internal static class GatewayBenchmark
 {
-    private const string FastModel = "claude-sonnet-4-6";
+    private const string JsonModel = "gpt-5.4";
     private const string PacedModel = "claude-opus-4-5";
+    private const string SlowModel = "claude-sonnet-4-5";
     private const string HeldModel = "claude-haiku-4-5";
     private const int Accounts = 64;
+    private const int SlowFirstByteMs = 300;
     private static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(30);
 
-    private static readonly byte[] _callBody = Body(FastModel, maxTokens: 12, stream: false);
-    private static readonly byte[] _streamBody = Body(PacedModel, maxTokens: 20, stream: true);
-    private static readonly byte[] _heldBody = Body(HeldModel, maxTokens: 3, stream: true);
+    private static readonly byte[] _jsonBody = Encoding.UTF8.GetBytes(
+        $$"""{"model":"{{JsonModel}}","max_completion_tokens":12,"messages":[{"role":"user","content":"Say hello to the benchmark."}]}""");
+    private static readonly byte[] _pacedBody = AnthropicBody(PacedModel, maxTokens: 20);
+    private static readonly byte[] _slowBody = AnthropicBody(SlowModel, maxTokens: 20);
+    private static readonly byte[] _heldBody = AnthropicBody(HeldModel, maxTokens: 3);
 
     public static async Task RunAsync(GatewaySettings settings)
     {
         var loadAtStart = LoadAverage();
         var machine = $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
-        await using var cluster = await LocalCluster.StartAsync(settings.PortBase, ClusterSettings(settings.PortBase));
+        await using var database = await BenchDatabase.CreateAsync(settings.Postgres, $"relay_bench_{settings.PortBase}", Path.Combine(LocalCluster.RepositoryRoot(), "deploy", "sql"));
+        await using var cluster = await LocalCluster.StartAsync(settings.PortBase, ClusterSettings(settings.PortBase, database.ConnectionString));
+        await using var nginx = await NginxProxy.StartAsync(Path.Combine(LocalCluster.RepositoryRoot(), ".relay", "bench-nginx"), settings.PortBase + 90, cluster.SimulatorUrl);
+        var cpu = new CpuMeter(cluster, nginx, database);
         using var http = new HttpClient(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = 4096,
@@ -42,86 +50,128 @@ internal static class GatewayBenchmark
         { Timeout = Timeout.InfiniteTimeSpan };
 
         var keys = await OpenAccountsAsync(http, cluster, Accounts, creditUsd: 1000m);
-        var direct = new Target(cluster.SimulatorUrl, _ => "sim-anthropic", simulatorHeaders: true);
-        var relay = new Target(cluster.EdgeUrl, worker => keys[worker % keys.Length], simulatorHeaders: false);
+        Target[] targets =
+        [
+            new("direct", cluster.SimulatorUrl, _ => "sim-key", simulatorHeaders: true),
+            new("nginx", nginx.Url, _ => "sim-key", simulatorHeaders: true),
+            new("Relay", cluster.EdgeUrl, worker => keys[worker % keys.Length], simulatorHeaders: false),
+        ];
 
         Console.Error.WriteLine("warming up");
         for (var i = 0; i < settings.WarmUpCalls; i++)
         {
-            await CallAsync(http, direct, 0);
-            await CallAsync(http, relay, i);
+            foreach (var target in targets)
+            {
+                await CallAsync(http, target, i);
+            }
         }
-        // Under load too, until tiered compilation has settled: a profile of the first throughput run found half
-        // of the edge's and silo's CPU in the JIT's background thread when warm-up was 300 calls.
+        // Under load too, until tiered compilation has settled: a profile of a run that warmed up with 300 calls
+        // only found half of the edge's and silo's CPU in the JIT's background thread.
         for (var round = 0; round < 3; round++)
         {
-            await ThroughputAsync(http, direct, 32, TimeSpan.FromSeconds(3), cluster);
-            await ThroughputAsync(http, relay, 32, TimeSpan.FromSeconds(3), cluster);
-            await StreamsAsync(http, direct, 64, TimeSpan.FromSeconds(2));
-            await StreamsAsync(http, relay, 64, TimeSpan.FromSeconds(2));
+            foreach (var target in targets)
+            {
+                await ThroughputAsync(http, target, 32, TimeSpan.FromSeconds(3));
+                await StreamsAsync(http, target, _pacedBody, 64, TimeSpan.FromSeconds(2));
+            }
         }
 
-        Console.Error.WriteLine("latency at concurrency 1");
-        var (directLatency, relayLatency) = await AlternatingLatencyAsync(http, direct, relay, settings.SequentialCalls);
-        var hops = await HopLatencyAsync(http, cluster, direct, relay, settings.SequentialCalls / 4);
+        Console.Error.WriteLine("JSON calls at concurrency 1");
+        var sequential = await MeasuredAsync(cpu, database, countCommits: true, () => AlternatingAsync(targets, (target, i) => CallAsync(http, target, i), settings.SequentialCalls));
+        var hops = await HopsAsync(http, cluster, targets[2], settings.SequentialCalls / 4);
         Console.Error.WriteLine("grain calls from an Orleans client");
         var probeAccount = await OpenAccountIdAsync(http, cluster);
         await AdminAsync(http, cluster, HttpMethod.Post, $"admin/accounts/{probeAccount}/credits",
             new { amountUsd = 100m, reason = "benchmark", id = Guid.NewGuid().ToString("N") });
         var grainTimes = await GrainProbe.MeasureAsync(cluster, probeAccount, settings.SequentialCalls / 4);
 
+        Console.Error.WriteLine("one stream at a time");
+        var pacedOne = await AlternatingAsync(targets, async (target, i) => (await StreamAsync(http, target, _pacedBody, i)).FirstByteMs, settings.SequentialStreams);
+        var slowOne = await AlternatingAsync(targets, async (target, i) => (await StreamAsync(http, target, _slowBody, i)).FirstByteMs, settings.SequentialStreams);
+
         Console.Error.WriteLine("throughput");
-        var throughput = new List<(int Concurrency, Rate Direct, Rate Relay)>();
+        var throughput = new List<(int Concurrency, Dictionary<string, Rate> ByTarget)>();
         foreach (var concurrency in settings.CallConcurrencies)
         {
-            throughput.Add((concurrency,
-                await ThroughputAsync(http, direct, concurrency, settings.Duration, cluster),
-                await ThroughputAsync(http, relay, concurrency, settings.Duration, cluster)));
+            var rates = new Dictionary<string, Rate>();
+            foreach (var target in targets)
+            {
+                var (rate, use, commits) = await MeasuredAsync(cpu, database, countCommits: target.Name == "Relay", () => ThroughputAsync(http, target, concurrency, settings.Duration));
+                rates[target.Name] = rate with { Cpu = use, Commits = commits };
+            }
+            throughput.Add((concurrency, rates));
         }
 
-        var streams = new List<(int Concurrency, StreamRun Direct, StreamRun Relay)>();
+        var streams = new List<(int Concurrency, Dictionary<string, StreamRun> ByTarget)>();
         foreach (var concurrency in settings.StreamConcurrencies)
         {
             Console.Error.WriteLine($"streams at {concurrency}");
-            streams.Add((concurrency,
-                await StreamsAsync(http, direct, concurrency, settings.Duration),
-                await StreamsAsync(http, relay, concurrency, settings.Duration)));
+            var runs = new Dictionary<string, StreamRun>();
+            foreach (var target in targets)
+            {
+                runs[target.Name] = await StreamsAsync(http, target, _pacedBody, concurrency, settings.Duration);
+            }
+            streams.Add((concurrency, runs));
         }
 
         Console.Error.WriteLine($"memory: {settings.HeldStreams} held streams, {settings.ActivatedAccounts} accounts");
-        var held = await HeldStreamsAsync(http, relay, cluster, settings.HeldStreams);
+        var held = await HeldStreamsAsync(http, targets[2], cluster, settings.HeldStreams);
         var accounts = await ActivatedAccountsAsync(http, cluster, settings.ActivatedAccounts);
 
-        Print(machine, loadAtStart, settings, directLatency, relayLatency, hops, grainTimes, throughput, streams, held, accounts);
+        new Report(Console.Out, machine, loadAtStart, settings).Print(sequential, hops, grainTimes, pacedOne, slowOne, throughput, streams, held, accounts);
     }
 
     // ---- the scenarios -----------------------------------------------------------------------------------
 
-    private static async Task<(double[] Direct, double[] Relay)> AlternatingLatencyAsync(HttpClient http, Target direct, Target relay, int calls)
+    /// <summary>
+    /// Runs a measurement and reads the CPU it took; with <paramref name="countCommits"/> also the PostgreSQL commits,
+    /// read once PostgreSQL has published them (so that needs nothing to have touched the database just before).
+    /// </summary>
+    private static async Task<(T Result, CpuUse Cpu, long Commits)> MeasuredAsync<T>(CpuMeter cpu, BenchDatabase database, bool countCommits, Func<Task<T>> measure)
     {
-        var directTimes = new double[calls];
-        var relayTimes = new double[calls];
-        for (var i = 0; i < calls; i++)
+        if (countCommits)
         {
-            // Alternating call by call keeps both sides under the same machine load as it drifts.
-            directTimes[i] = await CallAsync(http, direct, 0) ?? throw new InvalidOperationException("direct call failed");
-            relayTimes[i] = await CallAsync(http, relay, i) ?? throw new InvalidOperationException("Relay call failed");
+            await Task.Delay(BenchDatabase.StatisticsDelay);
         }
-        return (directTimes, relayTimes);
+        var commitsBefore = countCommits ? await database.CommitsAsync() : 0;
+        var before = await cpu.ReadAsync();
+        var result = await measure();
+        var use = (await cpu.ReadAsync()).Since(before);
+        if (!countCommits)
+        {
+            return (result, use, 0);
+        }
+        await Task.Delay(BenchDatabase.StatisticsDelay);
+        return (result, use, await database.CommitsAsync() - commitsBefore);
     }
 
+    /// <summary>One call to each target in turn, <paramref name="calls"/> times: all three see the machine as it drifts.</summary>
+    private static async Task<Dictionary<string, double[]>> AlternatingAsync(Target[] targets, Func<Target, int, Task<double?>> call, int calls)
+    {
+        var times = targets.ToDictionary(t => t.Name, _ => new double[calls]);
+        for (var i = 0; i < calls; i++)
+        {
+            foreach (var target in targets)
+            {
+                times[target.Name][i] = await call(target, i) ?? throw new InvalidOperationException($"a call to {target.Name} failed");
+            }
+        }
+        return times;
+    }
+
+    private static Task<Dictionary<string, double[]>> AlternatingAsync(Target[] targets, Func<Target, int, Task<double>> call, int calls) =>
+        AlternatingAsync(targets, async (target, i) => (double?)await call(target, i), calls);
+
     /// <summary>
-    /// Round trips that isolate parts of the added time: the edge's HTTP hop alone; the hop with the key lookup
-    /// and request inspection (count_tokens, answered by the edge itself); and direct and Relay calls each made
-    /// after a 30 ms pause, so that the previous call's settlement (which the edge posts after the client has its
-    /// answer, but before the connection takes the next request) is out of the way.
+    /// Round trips that isolate parts of Relay's added time: the edge's HTTP hop alone; the hop with the key lookup
+    /// and request inspection (count_tokens, answered by the edge itself); a Relay call after a 30 ms pause, so that
+    /// nothing of the call before it is still running.
     /// </summary>
-    private static async Task<Hops> HopLatencyAsync(HttpClient http, LocalCluster cluster, Target direct, Target relay, int calls)
+    private static async Task<Hops> HopsAsync(HttpClient http, LocalCluster cluster, Target relay, int calls)
     {
         var healthz = new double[calls];
         var countTokens = new double[calls];
-        var pausedDirect = new double[calls];
-        var pausedRelay = new double[calls];
+        var paused = new double[calls];
         for (var i = 0; i < calls; i++)
         {
             var clock = Stopwatch.StartNew();
@@ -131,7 +181,7 @@ internal static class GatewayBenchmark
                 response.EnsureSuccessStatusCode();
             }
             healthz[i] = clock.Elapsed.TotalMilliseconds;
-            using (var request = relay.Request(i, _callBody, stream: false, "v1/messages/count_tokens"))
+            using (var request = relay.Request(i, AnthropicBody(PacedModel, 20), "v1/messages/count_tokens"))
             {
                 clock.Restart();
                 using var response = await http.SendAsync(request);
@@ -143,24 +193,13 @@ internal static class GatewayBenchmark
         for (var i = 0; i < calls; i++)
         {
             await Task.Delay(30);
-            pausedDirect[i] = await CallAsync(http, direct, 0) ?? throw new InvalidOperationException("direct call failed");
-            await Task.Delay(30);
-            pausedRelay[i] = await CallAsync(http, relay, i) ?? throw new InvalidOperationException("Relay call failed");
+            paused[i] = await CallAsync(http, relay, i) ?? throw new InvalidOperationException("Relay call failed");
         }
-        var streams = Math.Max(1, calls / 10);
-        var streamDirect = new double[streams];
-        var streamRelay = new double[streams];
-        for (var i = 0; i < streams; i++)
-        {
-            streamDirect[i] = (await StreamAsync(http, direct, 0)).FirstByteMs;
-            streamRelay[i] = (await StreamAsync(http, relay, i)).FirstByteMs;
-        }
-        return new Hops(healthz, countTokens, pausedDirect, pausedRelay, streamDirect, streamRelay);
+        return new Hops(healthz, countTokens, paused);
     }
 
-    private static async Task<Rate> ThroughputAsync(HttpClient http, Target target, int concurrency, TimeSpan duration, LocalCluster cluster)
+    private static async Task<Rate> ThroughputAsync(HttpClient http, Target target, int concurrency, TimeSpan duration)
     {
-        var cpu = cluster.Cpu();
         long ok = 0;
         long failed = 0;
         var clock = Stopwatch.StartNew();
@@ -178,10 +217,10 @@ internal static class GatewayBenchmark
                 }
             }
         }));
-        return new Rate(ok / clock.Elapsed.TotalSeconds, failed, ok, cluster.Cpu().Minus(cpu));
+        return new Rate(ok / clock.Elapsed.TotalSeconds, failed, ok);
     }
 
-    private static async Task<StreamRun> StreamsAsync(HttpClient http, Target target, int concurrency, TimeSpan duration)
+    private static async Task<StreamRun> StreamsAsync(HttpClient http, Target target, byte[] body, int concurrency, TimeSpan duration)
     {
         var ttfb = new List<double>[concurrency];
         long failed = 0;
@@ -192,7 +231,7 @@ internal static class GatewayBenchmark
             var mine = ttfb[worker] = [];
             while (clock.Elapsed < duration)
             {
-                var outcome = await StreamAsync(http, target, worker);
+                var outcome = await StreamAsync(http, target, body, worker);
                 switch (outcome.Result)
                 {
                     case StreamResult.Completed:
@@ -223,7 +262,7 @@ internal static class GatewayBenchmark
         {
             try
             {
-                using var request = relay.Request(worker, _heldBody, stream: true);
+                using var request = relay.Request(worker, _heldBody);
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, release.Token);
                 await using var body = await response.Content.ReadAsStreamAsync(release.Token);
                 var buffer = new byte[4096];
@@ -271,7 +310,7 @@ internal static class GatewayBenchmark
     /// <summary>One non-streamed call; its latency in milliseconds, or null if it failed.</summary>
     private static async Task<double?> CallAsync(HttpClient http, Target target, int worker)
     {
-        using var request = target.Request(worker, _callBody, stream: false);
+        using var request = target.Request(worker, _jsonBody, "v1/chat/completions");
         var clock = Stopwatch.StartNew();
         try
         {
@@ -286,9 +325,9 @@ internal static class GatewayBenchmark
         }
     }
 
-    private static async Task<StreamOutcome> StreamAsync(HttpClient http, Target target, int worker)
+    private static async Task<StreamOutcome> StreamAsync(HttpClient http, Target target, byte[] body, int worker)
     {
-        using var request = target.Request(worker, _streamBody, stream: true);
+        using var request = target.Request(worker, body);
         using var timeout = new CancellationTokenSource(StreamTimeout);
         var clock = Stopwatch.StartNew();
         try
@@ -298,9 +337,9 @@ internal static class GatewayBenchmark
             {
                 return new StreamOutcome(StreamResult.Failed, 0);
             }
-            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+            await using var content = await response.Content.ReadAsStreamAsync(timeout.Token);
             var buffer = new byte[8192];
-            var read = await body.ReadAsync(buffer, timeout.Token);
+            var read = await content.ReadAsync(buffer, timeout.Token);
             var firstByte = clock.Elapsed.TotalMilliseconds;
             var tail = new StringBuilder();
             while (read > 0)
@@ -310,7 +349,7 @@ internal static class GatewayBenchmark
                 {
                     tail.Remove(0, tail.Length - 512);
                 }
-                read = await body.ReadAsync(buffer, timeout.Token);
+                read = await content.ReadAsync(buffer, timeout.Token);
             }
             return tail.ToString().Contains("message_stop", StringComparison.Ordinal)
                 ? new StreamOutcome(StreamResult.Completed, firstByte)
@@ -320,11 +359,7 @@ internal static class GatewayBenchmark
         {
             return new StreamOutcome(StreamResult.Stalled, 0);
         }
-        catch (HttpRequestException)
-        {
-            return new StreamOutcome(StreamResult.Failed, 0);
-        }
-        catch (IOException)
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
             return new StreamOutcome(StreamResult.Failed, 0);
         }
@@ -333,25 +368,31 @@ internal static class GatewayBenchmark
     // ---- set-up ------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// The edge's channels (the same simulator settings the direct calls send as headers, given in the channel's
-    /// base path because the edge does not pass x-sim-* headers on) and the simulator's default pacing of 0.
+    /// The silo's database, the edge's channels (the simulator settings that direct and nginx calls send as headers,
+    /// given in the channel's base path because the edge does not pass x-sim-* headers on) and the simulator's
+    /// default pacing of 0.
     /// </summary>
-    private static Dictionary<string, string> ClusterSettings(int simulatorPort)
+    private static Dictionary<string, string> ClusterSettings(int simulatorPort, string postgres)
     {
-        var settings = new Dictionary<string, string> { ["Simulator__EventDelayMs"] = "0" };
-        var channels = new (string Name, string Path, string Model)[]
+        var settings = new Dictionary<string, string>
         {
-            ("fast", "", FastModel),
-            ("paced", "/_event-delay-ms/20/_output-tokens/20", PacedModel),
-            ("held", "/_event-delay-ms/30000/_output-tokens/3", HeldModel),
+            ["RELAY_POSTGRES"] = postgres,
+            ["Simulator__EventDelayMs"] = "0",
+        };
+        var channels = new (string Name, string Provider, string Path, string Model)[]
+        {
+            ("json", "openai", "", JsonModel),
+            ("paced", "anthropic", "/_event-delay-ms/20/_output-tokens/20", PacedModel),
+            ("slow", "anthropic", $"/_first-byte-delay-ms/{SlowFirstByteMs}/_event-delay-ms/0/_output-tokens/20", SlowModel),
+            ("held", "anthropic", "/_event-delay-ms/30000/_output-tokens/3", HeldModel),
         };
         for (var i = 0; i < channels.Length; i++)
         {
-            var (name, path, model) = channels[i];
+            var (name, provider, path, model) = channels[i];
             settings[$"Relay__Channels__{i}__Name"] = name;
-            settings[$"Relay__Channels__{i}__Provider"] = "anthropic";
+            settings[$"Relay__Channels__{i}__Provider"] = provider;
             settings[$"Relay__Channels__{i}__BaseUrl"] = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{simulatorPort}{path}");
-            settings[$"Relay__Channels__{i}__ApiKey"] = "sim-anthropic";
+            settings[$"Relay__Channels__{i}__ApiKey"] = "sim-key";
             settings[$"Relay__Channels__{i}__Models__0"] = model;
         }
         return settings;
@@ -363,11 +404,8 @@ internal static class GatewayBenchmark
         for (var i = 0; i < count; i++)
         {
             var accountId = await OpenAccountIdAsync(http, cluster);
-            if (creditUsd > 0m)
-            {
-                await AdminAsync(http, cluster, HttpMethod.Post, $"admin/accounts/{accountId}/credits",
-                    new { amountUsd = creditUsd, reason = "benchmark", id = Guid.NewGuid().ToString("N") });
-            }
+            await AdminAsync(http, cluster, HttpMethod.Post, $"admin/accounts/{accountId}/credits",
+                new { amountUsd = creditUsd, reason = "benchmark", id = Guid.NewGuid().ToString("N") });
             var key = await AdminAsync(http, cluster, HttpMethod.Post, $"admin/accounts/{accountId}/keys", new { name = "bench" });
             keys[i] = key["key"]!.GetValue<string>();
         }
@@ -382,115 +420,19 @@ internal static class GatewayBenchmark
 
     private static async Task<JsonObject> AdminAsync(HttpClient http, LocalCluster cluster, HttpMethod method, string path, object body)
     {
-        using var request = Admin(cluster, method, path);
+        using var request = new HttpRequestMessage(method, new Uri(cluster.EdgeAdminUrl, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", cluster.AdminToken);
         request.Content = JsonContent.Create(body);
         using var response = await http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
     }
 
-    private static HttpRequestMessage Admin(LocalCluster cluster, HttpMethod method, string path)
-    {
-        var request = new HttpRequestMessage(method, new Uri(cluster.EdgeAdminUrl, path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", cluster.AdminToken);
-        return request;
-    }
-
-    private static byte[] Body(string model, int maxTokens, bool stream) => Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-        $$"""{"model":"{{model}}","max_tokens":{{maxTokens}},"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"Say hello to the benchmark."}]}"""));
-
-    // ---- report ------------------------------------------------------------------------------------------
-
-    private static void Print(string machine, string loadAtStart, GatewaySettings settings, double[] direct, double[] relay, Hops hops, GrainTimes grains,
-        List<(int Concurrency, Rate Direct, Rate Relay)> throughput, List<(int Concurrency, StreamRun Direct, StreamRun Relay)> streams,
-        Memory held, Memory accounts)
-    {
-        var w = Console.Out;
-        w.WriteLine();
-        w.WriteLine($"Machine: {machine}; load average at the start {loadAtStart}, at the end {LoadAverage()}");
-        w.WriteLine();
-        w.WriteLine($"Non-streamed calls at concurrency 1 ({settings.SequentialCalls} each, alternating direct and Relay, after {settings.WarmUpCalls} warm-up calls each and 30 s of warm-up load)");
-        w.WriteLine();
-        w.WriteLine("| | direct | through Relay | added |");
-        w.WriteLine("|---|---:|---:|---:|");
-        foreach (var p in new[] { 0.50, 0.90, 0.99 })
-        {
-            var d = Percentile(direct, p);
-            var r = Percentile(relay, p);
-            w.WriteLine(Invariant($"| p{p * 100:0} | {d:0.00} ms | {r:0.00} ms | {r - d:+0.00;-0.00} ms |"));
-        }
-        w.WriteLine(Invariant($"| mean | {direct.Average():0.00} ms | {relay.Average():0.00} ms | {relay.Average() - direct.Average():+0.00;-0.00} ms |"));
-        w.WriteLine();
-        w.WriteLine($"Parts of the added time, at concurrency 1 ({hops.Healthz.Length} each):");
-        w.WriteLine();
-        w.WriteLine("| round trip | p50 | p99 |");
-        w.WriteLine("|---|---:|---:|");
-        w.WriteLine(Invariant($"| edge GET /healthz (HTTP hop only) | {Percentile(hops.Healthz, 0.5):0.00} ms | {Percentile(hops.Healthz, 0.99):0.00} ms |"));
-        w.WriteLine(Invariant($"| edge POST /v1/messages/count_tokens (hop + key lookup + request inspection, no grain, no upstream) | {Percentile(hops.CountTokens, 0.5):0.00} ms | {Percentile(hops.CountTokens, 0.99):0.00} ms |"));
-        w.WriteLine(Invariant($"| account grain GetAsync from an Orleans client in the harness | {Percentile(grains.Read, 0.5):0.00} ms | {Percentile(grains.Read, 0.99):0.00} ms |"));
-        w.WriteLine(Invariant($"| account grain AdmitAsync (the edge awaits it before calling upstream) | {Percentile(grains.Admit, 0.5):0.00} ms | {Percentile(grains.Admit, 0.99):0.00} ms |"));
-        w.WriteLine(Invariant($"| account grain SettleAsync (a committed ledger row; awaited after the answer is sent) | {Percentile(grains.Settle, 0.5):0.00} ms | {Percentile(grains.Settle, 0.99):0.00} ms |"));
-        w.WriteLine(Invariant($"| direct call after a 30 ms pause | {Percentile(hops.PausedDirect, 0.5):0.00} ms | {Percentile(hops.PausedDirect, 0.99):0.00} ms |"));
-        w.WriteLine(Invariant($"| Relay call after a 30 ms pause (previous settlement done) | {Percentile(hops.PausedRelay, 0.5):0.00} ms | {Percentile(hops.PausedRelay, 0.99):0.00} ms |"));
-        w.WriteLine(Invariant($"| one paced stream at a time, direct, time to first byte ({hops.StreamDirect.Length}) | {Percentile(hops.StreamDirect, 0.5):0.00} ms | {Percentile(hops.StreamDirect, 0.99):0.00} ms |"));
-        w.WriteLine(Invariant($"| one paced stream at a time, Relay, time to first byte ({hops.StreamRelay.Length}) | {Percentile(hops.StreamRelay, 0.5):0.00} ms | {Percentile(hops.StreamRelay, 0.99):0.00} ms |"));
-        w.WriteLine();
-        w.WriteLine($"Throughput of non-streamed calls ({settings.Duration.TotalSeconds:0} s each, {Accounts} accounts)");
-        w.WriteLine();
-        w.WriteLine("| concurrency | direct calls/s | Relay calls/s | Relay / direct | failed (direct / Relay) |");
-        w.WriteLine("|---:|---:|---:|---:|---:|");
-        foreach (var (concurrency, d, r) in throughput)
-        {
-            w.WriteLine(Invariant($"| {concurrency} | {d.PerSecond:0} | {r.PerSecond:0} | {r.PerSecond / d.PerSecond:0.00}x | {d.Failed} / {r.Failed} |"));
-        }
-        w.WriteLine();
-        w.WriteLine("CPU time per non-streamed call, by process (from /proc/PID/stat over each throughput run)");
-        w.WriteLine();
-        w.WriteLine("| run | simulator | silo | edge | harness (client) |");
-        w.WriteLine("|---|---:|---:|---:|---:|");
-        foreach (var (concurrency, d, r) in throughput)
-        {
-            foreach (var (name, rate) in new[] { ("direct", d), ("Relay", r) })
-            {
-                var n = Math.Max(1, rate.Done);
-                w.WriteLine(Invariant($"| {name}, concurrency {concurrency} | {rate.Cpu.Simulator / n:0.000} ms | {rate.Cpu.Silo / n:0.000} ms | {rate.Cpu.Edge / n:0.000} ms | {rate.Cpu.Harness / n:0.000} ms |"));
-            }
-        }
-        w.WriteLine();
-        w.WriteLine($"Paced streams: 20 events 20 ms apart, each client re-opening a stream as soon as one ends, for {settings.Duration.TotalSeconds:0} s; time to first byte of the body");
-        w.WriteLine();
-        w.WriteLine("| concurrent streams | direct TTFB p50 / p99 | Relay TTFB p50 / p99 | added p50 / p99 | streams done (direct / Relay) | failed / stalled (direct) | failed / stalled (Relay) |");
-        w.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var (concurrency, d, r) in streams)
-        {
-            var (d50, d99, r50, r99) = (Percentile(d.FirstByteMs, 0.5), Percentile(d.FirstByteMs, 0.99), Percentile(r.FirstByteMs, 0.5), Percentile(r.FirstByteMs, 0.99));
-            w.WriteLine(Invariant($"| {concurrency} | {d50:0.00} / {d99:0.00} ms | {r50:0.00} / {r99:0.00} ms | {r50 - d50:+0.00;-0.00} / {r99 - d99:+0.00;-0.00} ms | {d.FirstByteMs.Length} / {r.FirstByteMs.Length} | {d.Failed} / {d.Stalled} | {r.Failed} / {r.Stalled} |"));
-        }
-        w.WriteLine();
-        w.WriteLine("Memory (VmRSS of the process, before and while held; separate processes)");
-        w.WriteLine();
-        w.WriteLine("| what | count | before | during | per item |");
-        w.WriteLine("|---|---:|---:|---:|---:|");
-        w.WriteLine(Invariant($"| edge, open streams (first event sent, next one 30 s away) | {held.Count} | {held.Before / 1048576.0:0.0} MiB | {held.After / 1048576.0:0.0} MiB | {held.PerItemKib:0.0} KiB |"));
-        w.WriteLine(Invariant($"| silo, accounts opened and active | {accounts.Count} | {accounts.Before / 1048576.0:0.0} MiB | {accounts.After / 1048576.0:0.0} MiB | {accounts.PerItemKib:0.0} KiB |"));
-    }
+    private static byte[] AnthropicBody(string model, int maxTokens) => Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+        $$"""{"model":"{{model}}","max_tokens":{{maxTokens}},"stream":true,"messages":[{"role":"user","content":"Say hello to the benchmark."}]}"""));
 
     /// <summary>The 1, 5 and 15 minute load averages: other work on the machine shows here.</summary>
-    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
-
-    private static double Percentile(double[] values, double p)
-    {
-        if (values.Length == 0)
-        {
-            return double.NaN;
-        }
-        var sorted = (double[])values.Clone();
-        Array.Sort(sorted);
-        var rank = (int)Math.Ceiling(p * sorted.Length) - 1;
-        return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];
-    }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    internal static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
 
     private enum StreamResult
     {
@@ -501,33 +443,32 @@ internal static class GatewayBenchmark
 
     private readonly record struct StreamOutcome(StreamResult Result, double FirstByteMs);
 
-    private sealed record StreamRun(double[] FirstByteMs, long Failed, long Stalled, double PerSecond);
-
-    private sealed record Rate(double PerSecond, long Failed, long Done, CpuSample Cpu);
-
-    private sealed record Hops(double[] Healthz, double[] CountTokens, double[] PausedDirect, double[] PausedRelay, double[] StreamDirect, double[] StreamRelay);
-
-    private sealed record Memory(int Count, long Before, long After)
+    /// <summary>Where requests go: the simulator itself, nginx in front of it, or Relay's edge with one of the benchmark's keys.</summary>
+    private sealed class Target(string name, Uri baseUrl, Func<int, string> key, bool simulatorHeaders)
     {
-        public double PerItemKib => Count == 0 ? double.NaN : (After - Before) / 1024.0 / Count;
-    }
+        public string Name => name;
 
-    /// <summary>Where requests go: the simulator itself, or Relay's edge with one of the benchmark's keys.</summary>
-    private sealed class Target(Uri baseUrl, Func<int, string> key, bool simulatorHeaders)
-    {
-        public HttpRequestMessage Request(int worker, byte[] body, bool stream, string path = "v1/messages")
+        public HttpRequestMessage Request(int worker, byte[] body, string path = "v1/messages")
         {
             var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, path)) { Content = content };
             request.Headers.TryAddWithoutValidation("x-api-key", key(worker));
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + key(worker));
             request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
             // One device name for every client: the account's 2-device limit is not what is measured.
             request.Headers.TryAddWithoutValidation("x-relay-device", "bench");
-            if (simulatorHeaders && stream)
+            if (simulatorHeaders)
             {
-                request.Headers.TryAddWithoutValidation("x-sim-output-tokens", "20");
-                request.Headers.TryAddWithoutValidation("x-sim-event-delay-ms", "20");
+                // What the edge's channels say in their base path.
+                var settings = ReferenceEquals(body, _pacedBody) ? [("output-tokens", "20"), ("event-delay-ms", "20")]
+                    : ReferenceEquals(body, _slowBody) ? [("output-tokens", "20"), ("event-delay-ms", "0"), ("first-byte-delay-ms", SlowFirstByteMs.ToString(CultureInfo.InvariantCulture))]
+                    : ReferenceEquals(body, _heldBody) ? [("output-tokens", "3"), ("event-delay-ms", "30000")]
+                    : Array.Empty<(string, string)>();
+                foreach (var (setting, value) in settings)
+                {
+                    request.Headers.TryAddWithoutValidation("x-sim-" + setting, value);
+                }
             }
             return request;
         }
@@ -536,11 +477,30 @@ internal static class GatewayBenchmark
 
 /// <summary>The knobs of the gateway scenario.</summary>
 internal sealed record GatewaySettings(
+    string Postgres,
     int PortBase,
     int WarmUpCalls,
     int SequentialCalls,
+    int SequentialStreams,
     TimeSpan Duration,
     int[] CallConcurrencies,
     int[] StreamConcurrencies,
     int HeldStreams,
     int ActivatedAccounts);
+
+internal sealed record StreamRun(double[] FirstByteMs, long Failed, long Stalled, double PerSecond);
+
+internal sealed record Rate(double PerSecond, long Failed, long Done)
+{
+    public CpuUse Cpu { get; init; } = new([]);
+
+    /// <summary>PostgreSQL transactions committed in the benchmark's database during the run.</summary>
+    public long Commits { get; init; }
+}
+
+internal sealed record Hops(double[] Healthz, double[] CountTokens, double[] PausedRelay);
+
+internal sealed record Memory(int Count, long Before, long After)
+{
+    public double PerItemKib => Count == 0 ? double.NaN : (After - Before) / 1024.0 / Count;
+}

@@ -36,6 +36,7 @@ internal static class GrainProbe
             var usage = new UsageRecord("claude-sonnet-4-6", "probe", new TokenUsage(10, 12), Usd.FromDecimal(0.0002m), Estimated: false);
             var read = new double[calls];
             var admit = new double[calls];
+            var confirm = new double[calls];
             var settle = new double[calls];
             await account.GetAsync();
             for (var i = 0; i < calls; i++)
@@ -52,10 +53,16 @@ internal static class GrainProbe
                     throw new InvalidOperationException($"probe call not admitted: {admission.Outcome}");
                 }
                 clock.Restart();
+                if (!await account.ConfirmReservationAsync(callId))
+                {
+                    throw new InvalidOperationException("probe call's reservation not durable");
+                }
+                confirm[i] = clock.Elapsed.TotalMilliseconds;
+                clock.Restart();
                 await account.SettleAsync(new Settlement(callId, usage));
                 settle[i] = clock.Elapsed.TotalMilliseconds;
             }
-            return new GrainTimes(read, admit, settle);
+            return new GrainTimes(read, admit, confirm, settle);
         }
         finally
         {
@@ -65,4 +72,4 @@ internal static class GrainProbe
 }
 
 /// <summary>Milliseconds per grain call, one sample per probe iteration.</summary>
-internal sealed record GrainTimes(double[] Read, double[] Admit, double[] Settle);
+internal sealed record GrainTimes(double[] Read, double[] Admit, double[] Confirm, double[] Settle);

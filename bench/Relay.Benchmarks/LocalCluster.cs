@@ -107,10 +107,6 @@ internal sealed class LocalCluster : IAsyncDisposable
         return ticks * 1000.0 / ClockTicksPerSecond;
     }
 
-    /// <summary>The CPU milliseconds of the simulator, silo and edge, and of this process.</summary>
-    public CpuSample Cpu() => new(
-        CpuMilliseconds(SimulatorPid), CpuMilliseconds(SiloPid), CpuMilliseconds(EdgePid), CpuMilliseconds(Environment.ProcessId));
-
     // USER_HZ is 100 on Linux on every architecture .NET runs on.
     private const double ClockTicksPerSecond = 100;
 
@@ -152,7 +148,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         return state;
     }
 
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
         {
@@ -163,10 +159,4 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
         throw new InvalidOperationException("run from inside the repository: scripts/cluster.sh not found above the current directory");
     }
-}
-
-/// <summary>CPU milliseconds used so far by each process of the benchmark.</summary>
-internal sealed record CpuSample(double Simulator, double Silo, double Edge, double Harness)
-{
-    public CpuSample Minus(CpuSample earlier) => new(Simulator - earlier.Simulator, Silo - earlier.Silo, Edge - earlier.Edge, Harness - earlier.Harness);
 }

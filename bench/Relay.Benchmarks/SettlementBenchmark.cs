@@ -92,6 +92,11 @@ internal static class SettlementBenchmark
                 var account = grains.GetGrain<IAccountGrain>(ids[(worker + n * concurrency) % ids.Length]);
                 var callId = $"{worker}-{n}";
                 await account.AdmitAsync(new AdmissionRequest(callId, "bench", usage.Cost));
+                // As the edge does before it answers: the reservation is durable, then the call is settled.
+                if (!await account.ConfirmReservationAsync(callId))
+                {
+                    throw new InvalidOperationException($"reservation of {callId} not durable");
+                }
                 await account.SettleAsync(new Settlement(callId, usage));
                 Interlocked.Increment(ref count);
             }

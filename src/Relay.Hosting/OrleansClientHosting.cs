@@ -16,8 +16,11 @@ public static class OrleansClientHosting
     {
         builder.UseOrleansClient(client =>
         {
-            // A grain call joins the caller's trace: its span here, and the grain's on the silo.
-            client.AddActivityPropagation();
+            if (RelayTraces.On(builder.Configuration))
+            {
+                // A grain call joins the caller's trace: its span here, and the grain's on the silo.
+                client.AddActivityPropagation();
+            }
             client.UseRedisClustering(_ => { });
             // Read when the client starts, not now, so configuration added later (tests, hosting) applies.
             client.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>((cluster, configuration) =>

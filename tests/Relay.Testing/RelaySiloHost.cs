@@ -32,7 +32,8 @@ public sealed class RelaySiloHost : IAsyncDisposable
 
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<RelaySiloHost> StartAsync(string serviceId, FakeTimeProvider? clock = null)
+    /// <param name="traces">Makes traces (Relay:Telemetry:Traces), as a silo does when it exports them.</param>
+    public static async Task<RelaySiloHost> StartAsync(string serviceId, FakeTimeProvider? clock = null, bool traces = false)
     {
         var clusterId = serviceId + "-" + Guid.NewGuid().ToString("N")[..12];
         var builder = Host.CreateApplicationBuilder();
@@ -45,6 +46,7 @@ public sealed class RelaySiloHost : IAsyncDisposable
             ["Orleans:SiloPort"] = TestServices.FreePort().ToString(CultureInfo.InvariantCulture),
             ["Orleans:GatewayPort"] = TestServices.FreePort().ToString(CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Relay:Telemetry:Traces"] = traces ? "true" : "false",
         });
         if (clock is not null)
         {

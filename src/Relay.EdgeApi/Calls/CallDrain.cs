@@ -75,16 +75,25 @@ public sealed partial class CallDrain(
     /// <summary>Waits, within the host's shutdown timeout, until no call is open and no settlement is in flight.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        Task idle;
-        Task[] settling;
-        lock (_gate)
-        {
-            idle = _idle.Task;
-            settling = [.. _settling];
-        }
+        Task[] settling = [];
         try
         {
-            await Task.WhenAll(settling.Append(idle)).WaitAsync(cancellationToken);
+            // A call posts its settlement as it closes, so calls open now add settlements to wait for: look again
+            // until no call is open and nothing is left to settle.
+            while (true)
+            {
+                Task idle;
+                lock (_gate)
+                {
+                    idle = _idle.Task;
+                    settling = [.. _settling];
+                }
+                if (idle.IsCompleted && settling.Length == 0)
+                {
+                    break;
+                }
+                await Task.WhenAll(settling.Append(idle)).WaitAsync(cancellationToken);
+            }
             LogDrained(logger);
         }
         catch (OperationCanceledException)

@@ -161,11 +161,13 @@ public sealed partial class CallRelay(
             return;
         }
         context.Response.Headers["x-relay-balance-available"] = admission.Available.ToString();
+        // Asked now, answered when the reservation has committed: meanwhile the call goes upstream.
+        var durable = ConfirmedAsync(account, callId);
 
         var settlement = new UsageRecord(model.Id, "", TokenUsage.None, Usd.Zero, Estimated: false);
         try
         {
-            settlement = await RelayAsync(context, account, callId, protocol, dialect, body, facts, model, started, translation);
+            settlement = await RelayAsync(context, account, callId, protocol, dialect, body, facts, model, started, translation, durable);
         }
         finally
         {
@@ -174,11 +176,9 @@ public sealed partial class CallRelay(
             activity?.SetTag("gen_ai.usage.output_tokens", settlement.Tokens.OutputTokens);
             activity?.SetTag("relay.cost_nanousd", settlement.Cost.Nanos);
             activity?.SetTag("relay.usage_estimated", settlement.Estimated);
-            await settler.SettleAsync(caller.AccountId, callId, settlement);
-            if (settlement.Tokens.Total > 0)
-            {
-                metrics.RecordUsage(model.Id, model.Provider, settlement.Tokens);
-            }
+            // The client has its whole answer. The settlement goes on after the handler returns, so that the
+            // connection takes its next request at once; the drain keeps the edge from stopping before it is booked.
+            drain.Track(SettleAsync(caller.AccountId, callId, settlement, model));
         }
 
         Task RefuseAsync(Refusal refusal)
@@ -198,13 +198,61 @@ public sealed partial class CallRelay(
         }
     }
 
-    /// <summary>Sends the admitted call upstream and relays the answer; returns what to settle.</summary>
+    private async Task SettleAsync(string accountId, string callId, UsageRecord settlement, CatalogModel model)
+    {
+        await settler.SettleAsync(accountId, callId, settlement);
+        if (settlement.Tokens.Total > 0)
+        {
+            metrics.RecordUsage(model.Id, model.Provider, settlement.Tokens);
+        }
+    }
+
+    /// <summary>Whether the call's reservation is durable; false also when the cluster could not say.</summary>
+    private async Task<bool> ConfirmedAsync(IAccountCallsGrain account, string callId)
+    {
+        try
+        {
+            return await account.ConfirmReservationAsync(callId);
+        }
+        catch (Exception ex)
+        {
+            LogNotConfirmed(logger, ex, callId);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Sends the admitted call upstream and relays the answer; returns what to settle. The upstream call starts
+    /// while the reservation commits (<paramref name="durable"/>); nothing is forwarded to the client before it
+    /// has, and if it cannot, the upstream call is ended at once and the client told to try again.
+    /// </summary>
     private async Task<UsageRecord> RelayAsync(
-        HttpContext context, IAccountCallsGrain account, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts, CatalogModel model, long started, CallTranslation? translation)
+        HttpContext context, IAccountCallsGrain account, string callId, WireProtocol protocol, ErrorDialect dialect, ReadOnlyMemory<byte> body, RequestFacts facts,
+        CatalogModel model, long started, CallTranslation? translation, Task<bool> durable)
     {
         var clientGone = context.RequestAborted;
-        // The answer ends early when the client leaves, or when the edge has stopped and its drain time is over.
+        // The answer ends early when the client leaves, or when the edge has stopped and its drain time is over;
+        // the upstream call also when the reservation cannot be made durable.
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(clientGone, drain.DrainOver);
+        _ = durable.ContinueWith(
+            static (confirmed, state) =>
+            {
+                if (!confirmed.Result)
+                {
+                    try
+                    {
+                        ((CancellationTokenSource)state!).Cancel();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The call was over already.
+                    }
+                }
+            },
+            ending,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         var ended = ending.Token;
         // A translated call goes upstream in the upstream's protocol, without the client's query (it belongs to the client's API).
         var upstreamProtocol = translation?.Upstream ?? protocol;
@@ -217,6 +265,9 @@ public sealed partial class CallRelay(
         {
             switch (outcome.Failure)
             {
+                case UpstreamFailure.ClientGone when durable.IsCompleted && !durable.Result && !clientGone.IsCancellationRequested:
+                    await NotDurableAsync();
+                    break;
                 case UpstreamFailure.ClientGone when drain.DrainOver.IsCancellationRequested && !clientGone.IsCancellationRequested:
                     LogCutByDrain(logger, callId);
                     metrics.RecordRefusal("edge_stopping");
@@ -243,6 +294,12 @@ public sealed partial class CallRelay(
             if (!response.IsSuccessStatusCode)
             {
                 await RelayUpstreamErrorAsync(context, exchange, dialect, callId, translation);
+                return nothing;
+            }
+            if (!await durable)
+            {
+                // Disposing the exchange ends the upstream call; the reservation, if any, is released by the settlement.
+                await NotDurableAsync();
                 return nothing;
             }
             MarkStarted(account, callId);
@@ -298,6 +355,13 @@ public sealed partial class CallRelay(
             var reported = seen.Usage is not null && (seen.UsageFinal || (seen.Finished && answer.End == AnswerEnd.Complete));
             var tokens = reported ? seen.Usage! : UsageEstimator.Estimate(upstreamProtocol, upstreamBody.Span, seen);
             return new UsageRecord(model.Id, channel.Name, tokens, model.Price.Charge(tokens), Estimated: !reported, seen.UpstreamId);
+        }
+
+        Task NotDurableAsync()
+        {
+            metrics.RecordRefusal("reservation_not_durable");
+            Log.CallRefused(logger, callId, "reservation_not_durable");
+            return ServiceUnavailable.WriteAsync(context, dialect, "Relay could not record this call, so it was not answered and you were not charged. Try again.", callId);
         }
 
         Task RefuseAfterAdmissionAsync(Refusal refusal)
@@ -443,6 +507,9 @@ public sealed partial class CallRelay(
 
     [LoggerMessage(106, LogLevel.Warning, "Call {CallId}: cut at the end of the edge's drain time")]
     private static partial void LogCutByDrain(ILogger logger, string callId);
+
+    [LoggerMessage(107, LogLevel.Warning, "Call {CallId}: its account could not confirm the reservation; not answered")]
+    private static partial void LogNotConfirmed(ILogger logger, Exception exception, string callId);
 
     private static void CopyResponseHeaders(HttpResponse to, HttpResponseMessage from)
     {

@@ -19,6 +19,7 @@ public static class EdgeHostingExtensions
     /// <summary>
     /// Traces, metrics (meter "Relay.Edge"), health checks. Metrics are scraped by Prometheus at
     /// <c>Relay:Telemetry:PrometheusPath</c>; traces and metrics go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    /// Traces are made only then (or when <c>Relay:Telemetry:Traces</c> says so; see <see cref="Relay.Hosting.RelayTraces.On"/>).
     /// </summary>
     public static WebApplicationBuilder AddEdgeDefaults(this WebApplicationBuilder builder)
     {
@@ -29,8 +30,10 @@ public static class EdgeHostingExtensions
         // requests are still read by ASP.NET Core's own propagator, and grain calls by Orleans'.
         Sdk.SetDefaultTextMapPropagator(new OpenTelemetry.Context.Propagation.TraceContextPropagator());
         var otel = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("relay-edge"))
-            .WithTracing(tracing => tracing
+            .ConfigureResource(resource => resource.AddService("relay-edge"));
+        if (Relay.Hosting.RelayTraces.On(builder.Configuration))
+        {
+            otel.WithTracing(tracing => tracing
                 .AddSource(EdgeMetrics.ActivitySourceName)
                 .AddSource(Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName)
                 .AddSource(Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName)
@@ -38,8 +41,9 @@ public static class EdgeHostingExtensions
                 .AddAspNetCoreInstrumentation(options => options.Filter = context =>
                     context.Request.Path != "/healthz"
                     && !context.RequestServices.GetRequiredService<IOptions<TelemetryOptions>>().Value.IsScrape(context.Request.Path))
-                .AddHttpClientInstrumentation())
-            .WithMetrics(metrics => metrics
+                .AddHttpClientInstrumentation());
+        }
+        otel.WithMetrics(metrics => metrics
                 .AddMeter(EdgeMetrics.MeterName)
                 .AddMeter("Microsoft.Orleans")
                 .AddAspNetCoreInstrumentation()

@@ -38,6 +38,9 @@ internal sealed partial class AccountGrain(
     internal const string CallEntryPrefix = "call:";
 
     private readonly AccountOptions _rules = options.Value;
+
+    /// <summary>Reservations admitted whose commit has not ended yet, by call: what <see cref="ConfirmReservationAsync"/> waits for.</summary>
+    private readonly Dictionary<string, Task> _reserving = [];
     private readonly AccountReservations _reservations = new(options.Value, metrics);
     private Task _serialTail = Task.CompletedTask;
     private AccountJournal _journal = null!;
@@ -46,6 +49,7 @@ internal sealed partial class AccountGrain(
     private AccountSignUp _signUp = null!;
     private AccountKeys _keys = null!;
     private IGrainTimer? _expiryTimer;
+    private IGrainTimer? _startsTimer;
     private IGrainTimer? _transferTimer;
 
     private string Id => this.GetPrimaryKeyString();
@@ -75,11 +79,24 @@ internal sealed partial class AccountGrain(
         }
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // The reservations stay stored; the next activation counts them again.
+        // The reservations stay stored, and the next activation counts them again: those admitted a moment ago
+        // are committed (or found not to be) before this activation goes.
+        foreach (var commit in _reserving.Values.ToList())
+        {
+            try
+            {
+                await commit;
+            }
+            catch (Exception)
+            {
+                // Logged by ForgetUnlessDurableAsync; its edge hears that the call was not reserved.
+            }
+        }
+        // So are the marks of calls that started, which the next activation reads back with the reservations.
+        await WriteStartsBehindAsync();
         metrics.ReservationsHandedOff(_reservations.Count);
-        return Task.CompletedTask;
     }
 
     public Task<AccountView> OpenAsync(string email)
@@ -202,35 +219,78 @@ internal sealed partial class AccountGrain(
         {
             _ = PersistDevicesAsync();
         }
-        try
-        {
-            // Durable before the call goes upstream: a silo crash cannot forget a call in flight, whose edge
-            // may die too and never settle it; the reservation then expires by the rule (charged if started).
-            await _journal.OpenReservationAsync(new StoredReservation(request.CallId, reservation.Amount, reservation.Device, reservation.OpenedAt));
-        }
-        catch
-        {
-            _reservations.Close(request.CallId);
-            throw;
-        }
+        // The decision is the edge's at once; the reservation commits while the edge sends the call upstream, and
+        // the edge forwards nothing of the answer before ConfirmReservationAsync says it is durable. So a silo
+        // crash cannot forget a call whose answer reached anyone, even if its edge dies too and never settles it:
+        // the reservation then expires by the rule (charged if started).
+        var commit = _journal.OpenReservationAsync(new StoredReservation(request.CallId, reservation.Amount, reservation.Device, reservation.OpenedAt));
+        _reserving[request.CallId] = commit;
+        _ = ForgetUnlessDurableAsync(request.CallId, commit);
         EnsureExpiryTimer();
         return new Admission(AdmissionOutcome.Admitted, Available, ActiveDevices(now));
     }
 
-    public async Task MarkStartedAsync(string callId)
+    public async Task<bool> ConfirmReservationAsync(string callId)
     {
-        if (!_reservations.MarkStarted(callId))
+        if (_reserving.TryGetValue(callId, out var commit))
         {
-            return;
+            try
+            {
+                await commit;
+            }
+            catch (Exception)
+            {
+                // Logged once, by ForgetUnlessDurableAsync; the edge hears "not durable" and answers 503.
+                return false;
+            }
+            return true;
         }
+        return _reservations.IsOpen(callId);
+    }
+
+    /// <summary>A reservation whose commit failed reserves nothing any more: its call is refused by its edge.</summary>
+    private async Task ForgetUnlessDurableAsync(string callId, Task commit)
+    {
         try
         {
-            await _journal.MarkStartedAsync(callId);
+            await commit;
         }
         catch (Exception e)
         {
-            // Started in memory, not in storage: only if this activation is lost too would the call be released.
-            LogStartNotPersisted(e, Id, callId);
+            _reservations.Close(callId);
+            LogReservationNotDurable(e, Id, callId);
+        }
+        finally
+        {
+            _reserving.Remove(callId);
+        }
+    }
+
+    public Task MarkStartedAsync(string callId)
+    {
+        if (_reservations.MarkStarted(callId))
+        {
+            // Not a commit of its own: the mark rides along with the account's next commit, or is written when
+            // StartedWriteBehind has passed without one. A call settled sooner (most are) never writes it.
+            _journal.MarkStartedBehind(callId);
+            _startsTimer ??= this.RegisterGrainTimer(WriteStartsBehindAsync, new GrainTimerCreationOptions(_rules.StartedWriteBehind, Timeout.InfiniteTimeSpan));
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task WriteStartsBehindAsync()
+    {
+        _startsTimer?.Dispose();
+        _startsTimer = null;
+        try
+        {
+            await _journal.WriteStartsBehindAsync();
+        }
+        catch (Exception e)
+        {
+            // Started in memory, not in storage; the marks go with the next commit. Only if this activation is
+            // lost first would their calls be released at expiry instead of charged.
+            LogStartsNotPersisted(e, Id);
         }
     }
 
@@ -515,8 +575,11 @@ internal sealed partial class AccountGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId} released unsettled call {CallId} at no charge: its upstream never answered")]
     private partial void LogReservationReleasedUnstarted(string accountId, string callId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId} could not store that call {CallId} started")]
-    private partial void LogStartNotPersisted(Exception exception, string accountId, string callId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId} could not store the reservation of call {CallId}; the call is refused")]
+    private partial void LogReservationNotDurable(Exception exception, string accountId, string callId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId} could not store that its calls started; they go with its next commit")]
+    private partial void LogStartsNotPersisted(Exception exception, string accountId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId} could not persist a new device; it is persisted with the next state write")]
     private partial void LogDevicesNotPersisted(Exception exception, string accountId);

@@ -17,6 +17,9 @@ namespace Relay.Accounts;
 internal sealed class AccountJournal(string accountId, LedgerStore store, LedgerWriter writer, TimeProvider clock, AccountMetrics metrics)
 {
     private readonly Dictionary<string, Task<PostingResult>> _pendingEntries = new(StringComparer.Ordinal);
+
+    /// <summary>Calls marked started whose mark no commit has carried yet.</summary>
+    private readonly HashSet<string> _startsBehind = new(StringComparer.Ordinal);
     private List<Operation> _queue = [];
     private bool _flushing;
     private bool _headKnown;
@@ -47,6 +50,10 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
         {
             return AsRepeatAsync(first);
         }
+        if (closesReservation is not null)
+        {
+            _startsBehind.Remove(closesReservation);
+        }
         var operation = new Operation(new Draft(entryId, kind, delta, reference, usage), Opens: null, Starts: null, closesReservation);
         var done = Enqueue(operation);
         _pendingEntries[entryId] = done;
@@ -61,13 +68,23 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
     public Task OpenReservationAsync(StoredReservation reservation) =>
         Enqueue(new Operation(Draft: null, reservation, Starts: null, Closes: null));
 
-    /// <summary>Records that a reserved call's upstream has answered.</summary>
-    public Task MarkStartedAsync(string callId) =>
-        Enqueue(new Operation(Draft: null, Opens: null, callId, Closes: null));
+    /// <summary>
+    /// Records that a reserved call's upstream has answered with the account's next commit, whatever that holds;
+    /// <see cref="WriteStartsBehindAsync"/> commits what no other commit has carried. Closing the reservation first
+    /// makes the mark moot: it is then never written.
+    /// </summary>
+    public void MarkStartedBehind(string callId) => _startsBehind.Add(callId);
+
+    /// <summary>Commits the started marks no other commit has carried yet (none: nothing is written).</summary>
+    public Task WriteStartsBehindAsync() =>
+        _startsBehind.Count == 0 ? Task.CompletedTask : Enqueue(new Operation(Draft: null, Opens: null, Starts: null, Closes: null));
 
     /// <summary>Closes a reservation with no entry (a call that cost nothing).</summary>
-    public Task<PostingResult> CloseReservationAsync(string callId) =>
-        Enqueue(new Operation(Draft: null, Opens: null, Starts: null, callId));
+    public Task<PostingResult> CloseReservationAsync(string callId)
+    {
+        _startsBehind.Remove(callId);
+        return Enqueue(new Operation(Draft: null, Opens: null, Starts: null, callId));
+    }
 
     private static async Task<PostingResult> AsRepeatAsync(Task<PostingResult> first)
     {
@@ -106,6 +123,9 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
 
     private async Task CommitAsync(List<Operation> batch)
     {
+        // The started marks waiting for a commit ride along with this one.
+        List<string> startsBehind = [.. _startsBehind];
+        _startsBehind.Clear();
         try
         {
             if (!_headKnown)
@@ -120,7 +140,7 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
                 {
                     await writer.CommitAsync(accountId, new JournalBatch(
                         [.. batch.Where(o => o.Opens is not null).Select(o => o.Opens!)],
-                        [.. batch.Where(o => o.Starts is not null).Select(o => o.Starts!)],
+                        [.. batch.Where(o => o.Starts is not null).Select(o => o.Starts!), .. startsBehind],
                         [.. batch.Where(o => o.Closes is not null).Select(o => o.Closes!)],
                         entries));
                     (Sequence, Balance) = (sequence, balance);
@@ -151,6 +171,11 @@ internal sealed class AccountJournal(string accountId, LedgerStore store, Ledger
             // The outcome may be unknown (a connection lost at commit): read the head again before the next
             // batch. A retry under the same entry id finds its entry if it was written.
             _headKnown = false;
+            // Not written: they wait for the next commit (a reservation closed meanwhile makes its mark moot).
+            foreach (var callId in startsBehind)
+            {
+                _startsBehind.Add(callId);
+            }
             foreach (var operation in batch)
             {
                 Forget(operation);

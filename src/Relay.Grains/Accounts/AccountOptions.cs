@@ -19,6 +19,14 @@ public sealed class AccountOptions
     /// </summary>
     public TimeSpan ReservationTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// How long the mark that a call's upstream answered may wait for another commit of the account to ride
+    /// along with before it gets one of its own. A call settled sooner never writes it (its settlement deletes
+    /// the reservation). The price: a call whose edge and account silo both die within this time of its
+    /// upstream answering is released instead of charged at expiry (docs/accounts.md).
+    /// </summary>
+    public TimeSpan StartedWriteBehind { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>API keys an account may hold (revoked ones count until deleted).</summary>
     public int MaxKeys { get; set; } = 20;
 

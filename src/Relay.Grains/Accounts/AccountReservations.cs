@@ -66,6 +66,9 @@ internal sealed class AccountReservations(AccountOptions rules, AccountMetrics m
         return new AdmissionDecision(AdmissionOutcome.Admitted, reservation, newDevice, active);
     }
 
+    /// <summary>Whether a call holds an open reservation.</summary>
+    public bool IsOpen(string callId) => _open.ContainsKey(callId);
+
     /// <summary>Marks a reserved call started; false when it is not open or already started.</summary>
     public bool MarkStarted(string callId)
     {

@@ -53,8 +53,11 @@ public static class RelaySiloExtensions
             });
             silo.Configure<ClusterMembershipOptions>(RelaySiloSettings.FastEviction);
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(30));
-            // Grain calls continue the trace of the edge call that made them.
-            silo.AddActivityPropagation();
+            if (TracesOn(builder.Configuration))
+            {
+                // Grain calls continue the trace of the edge call that made them.
+                silo.AddActivityPropagation();
+            }
         });
 
         // Stablecoin deposits, watched on chain once an RPC endpoint and an xpub are configured.
@@ -84,7 +87,9 @@ public static class RelaySiloExtensions
 
     /// <summary>
     /// The ledger's connections. The money path sends the same few statements over and over, so they are
-    /// prepared once per connection (unless the connection string says otherwise).
+    /// prepared once per connection (unless the connection string says otherwise). A connection going back to
+    /// the pool is not reset: the ledger sets no session state, and the reset Npgsql would otherwise send with
+    /// the next use is a transaction of its own, one more for every commit (docs/benchmarks.md).
     /// </summary>
     private static NpgsqlDataSource LedgerDataSource(string connectionString)
     {
@@ -93,6 +98,7 @@ public static class RelaySiloExtensions
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
         }
+        builder.ConnectionStringBuilder.NoResetOnClose = true;
         return builder.Build();
     }
 
@@ -103,15 +109,18 @@ public static class RelaySiloExtensions
     public static IHostApplicationBuilder AddRelayTelemetry(this IHostApplicationBuilder builder, string serviceName)
     {
         var otel = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(serviceName))
+            .ConfigureResource(r => r.AddService(serviceName));
+        if (TracesOn(builder.Configuration))
+        {
             // Grain calls, then what they cost underneath: grain state writes and the ledger's SQL (Npgsql).
-            .WithTracing(t => t.AddSource(
+            otel.WithTracing(t => t.AddSource(
                 Orleans.Diagnostics.ActivitySources.RuntimeActivitySourceName,
                 Orleans.Diagnostics.ActivitySources.ApplicationGrainActivitySourceName,
                 Orleans.Diagnostics.ActivitySources.StorageActivitySourceName,
                 "Npgsql",
-                "Relay.*"))
-            .WithMetrics(m => m.AddMeter("Microsoft.Orleans", AccountMetrics.MeterName).AddRuntimeInstrumentation()
+                "Relay.*"));
+        }
+        otel.WithMetrics(m => m.AddMeter("Microsoft.Orleans", AccountMetrics.MeterName).AddRuntimeInstrumentation()
                 // No cached scrape: each scrape sees the values of that moment, and scrapers are few.
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -120,6 +129,14 @@ public static class RelaySiloExtensions
         }
         return builder;
     }
+
+    /// <summary>
+    /// Whether the silo makes traces at all: <c>Relay:Telemetry:Traces</c> when set, else exactly when an OTLP
+    /// endpoint is set. Off, no span is started and grain calls carry no trace context: with nothing to export
+    /// them to, that work is CPU on every call for nothing (docs/benchmarks.md).
+    /// </summary>
+    public static bool TracesOn(IConfiguration configuration) =>
+        configuration.GetValue<bool?>("Relay:Telemetry:Traces") ?? !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
     /// <summary>
     /// The Prometheus scrape endpoint beside /healthz, at <c>Relay:Telemetry:PrometheusPath</c> (default

@@ -76,6 +76,25 @@ public sealed class CallDrainTests : IDisposable
     }
 
     [Fact]
+    public async Task Stopping_waits_for_the_settlement_a_call_posts_as_it_closes_after_the_stop_began()
+    {
+        await _drain.StartAsync(CancellationToken.None);
+        var open = _drain.TryOpen()!;
+        _lifetime.StopApplication();
+        var stopped = _drain.StopAsync(CancellationToken.None);
+
+        // The call ends its answer and hands its settlement to the background, as the relay does, then closes.
+        var settlement = new TaskCompletionSource();
+        _drain.Track(settlement.Task);
+        open.Dispose();
+        await Task.Yield();
+        Assert.False(stopped.IsCompleted);
+        settlement.SetResult();
+
+        await stopped.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Stopping_gives_up_waiting_when_the_hosts_shutdown_timeout_is_over()
     {
         await _drain.StartAsync(CancellationToken.None);

@@ -128,6 +128,8 @@ public sealed class EdgeHarness : IAsyncLifetime
             ["Orleans:ClusterId"] = Silo.ClusterId,
             ["Orleans:ServiceId"] = Silo.ServiceId,
             ["Logging:LogLevel:Default"] = "Warning",
+            // Traces are made only when exported (or asked for): the trace tests read them from this edge.
+            ["Relay:Telemetry:Traces"] = "true",
             ["Relay:AdminToken"] = AdminToken,
             ["Relay:Users:SessionSecret"] = "edge-tests-session-secret-0123456789abcdef",
             ["Relay:Network:TrustedProxies:0"] = "127.0.0.1",

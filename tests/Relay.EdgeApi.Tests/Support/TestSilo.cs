@@ -12,9 +12,12 @@ public static class TestSilo
 
     public static string Redis => TestServices.Redis;
 
-    /// <summary>Starts a silo of a new service, or of <paramref name="serviceId"/> to find a stopped silo's grains again.</summary>
+    /// <summary>
+    /// Starts a silo of a new service, or of <paramref name="serviceId"/> to find a stopped silo's grains again; with
+    /// traces on, so the edge tests can follow a call's trace from the edge into the grain.
+    /// </summary>
     public static Task<RelaySiloHost> StartAsync(string? serviceId = null) =>
-        RelaySiloHost.StartAsync(serviceId ?? ServiceId + "-" + Guid.NewGuid().ToString("N")[..8]);
+        RelaySiloHost.StartAsync(serviceId ?? ServiceId + "-" + Guid.NewGuid().ToString("N")[..8], traces: true);
 
     public static int FreePort() => TestServices.FreePort();
 }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
 using Relay.EdgeApi.Tests.Support;
 
 namespace Relay.EdgeApi.Tests.Telemetry;
@@ -27,6 +29,8 @@ public sealed class EdgeTraceTests(EdgeHarness edge)
         var edgeRequest = await activities.WaitForAsync(activity =>
             activity.TraceId == call.TraceId && activity.OperationName == "Microsoft.AspNetCore.Hosting.HttpRequestIn"
             && Equals(activity.GetTagItem("server.port"), edge.BaseUrl.Port));
+        // The settlement is posted after the answer, once the request has ended: its span ends last.
+        await activities.WaitForAsync(activity => activity.TraceId == call.TraceId && IsGrainCall(activity, ActivityKind.Client, "SettleAsync"));
         var trace = activities.InTrace(call.TraceId);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -67,6 +71,16 @@ public sealed class EdgeTraceTests(EdgeHarness edge)
         Assert.DoesNotContain("traceparent", sent.Headers.Keys);
         Assert.DoesNotContain("tracestate", sent.Headers.Keys);
         Assert.DoesNotContain("baggage", sent.Headers.Keys);
+    }
+
+    [Fact]
+    public async Task An_edge_with_nowhere_to_send_traces_makes_none_and_one_told_to_makes_them()
+    {
+        await using var quiet = StoppableEdge.Start(edge.Silo, edge.Simulator.BaseUrl);
+        await using var tracing = StoppableEdge.Start(edge.Silo, edge.Simulator.BaseUrl, new Dictionary<string, string?> { ["Relay:Telemetry:Traces"] = "true" });
+
+        Assert.Null(quiet.Services.GetService<TracerProvider>());
+        Assert.NotNull(tracing.Services.GetService<TracerProvider>());
     }
 
     private static bool IsGrainCall(Activity activity, ActivityKind kind, string method) =>

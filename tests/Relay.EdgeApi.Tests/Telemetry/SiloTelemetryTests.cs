@@ -98,6 +98,7 @@ public sealed class SiloTelemetryTests
             builder.UseSetting("Orleans:SiloPort", TestServices.FreePort().ToString(CultureInfo.InvariantCulture));
             builder.UseSetting("Orleans:GatewayPort", TestServices.FreePort().ToString(CultureInfo.InvariantCulture));
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
+            builder.UseSetting("Relay:Telemetry:Traces", spans is null ? "false" : "true");
         }
     }
 }

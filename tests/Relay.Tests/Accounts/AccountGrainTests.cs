@@ -131,7 +131,7 @@ public sealed class AccountGrainTests(InProcessSilo silo)
         using var commits = new MetricCollector<int>(meters, AccountMetrics.MeterName, "relay.ledger.commit.size");
         var account = await OpenWithAsync(Usd.FromDecimal(10m));
         var calls = Enumerable.Range(0, 100).Select(i => $"g{i}").ToList();
-        await Task.WhenAll(calls.Select(c => account.AdmitAsync(new AdmissionRequest(c, "laptop", Usd.FromDecimal(0.01m)))));
+        await Task.WhenAll(calls.Select(c => AdmitDurablyAsync(account, c, Usd.FromDecimal(0.01m))));
         Assert.Equal(100, await ReservationRowsAsync(account));
         commits.Clear();
 
@@ -155,7 +155,7 @@ public sealed class AccountGrainTests(InProcessSilo silo)
         var meters = silo.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         using var transactions = new MetricCollector<int>(meters, AccountMetrics.MeterName, "relay.ledger.transaction.accounts");
         var accounts = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => OpenWithAsync(Dollar)));
-        await Task.WhenAll(accounts.Select(a => a.AdmitAsync(new AdmissionRequest("one", "laptop", Usd.FromDecimal(0.01m)))));
+        await Task.WhenAll(accounts.Select(a => AdmitDurablyAsync(a, "one", Usd.FromDecimal(0.01m))));
         transactions.Clear();
 
         var results = await Task.WhenAll(accounts.Select(a => a.SettleAsync(new Settlement("one", Usage(Usd.FromDecimal(0.004m))))));
@@ -202,8 +202,8 @@ public sealed class AccountGrainTests(InProcessSilo silo)
     {
         var account = await OpenWithAsync(Dollar);
 
-        await account.AdmitAsync(new AdmissionRequest("paid", "laptop", Usd.FromDecimal(0.1m)));
-        await account.AdmitAsync(new AdmissionRequest("free", "laptop", Usd.FromDecimal(0.1m)));
+        await AdmitDurablyAsync(account, "paid", Usd.FromDecimal(0.1m));
+        await AdmitDurablyAsync(account, "free", Usd.FromDecimal(0.1m));
         Assert.Equal(2, await ReservationRowsAsync(account));
 
         await account.SettleAsync(new Settlement("paid", Usage(Usd.FromDecimal(0.02m))));
@@ -389,11 +389,11 @@ public sealed class AccountGrainTests(InProcessSilo silo)
     public async Task A_reservation_outlives_its_activation_and_expires_into_one_charge_if_started_and_never_settled()
     {
         var account = await OpenWithAsync(Dollar);
-        await account.AdmitAsync(new AdmissionRequest("in-flight", "laptop", Usd.FromDecimal(0.30m)));
+        await AdmitDurablyAsync(account, "in-flight", Usd.FromDecimal(0.30m));
         await account.MarkStartedAsync("in-flight");
-        await account.AdmitAsync(new AdmissionRequest("never-started", "laptop", Usd.FromDecimal(0.40m)));
-        await account.AdmitAsync(new AdmissionRequest("free", "laptop", Usd.FromDecimal(0.20m)));
-        await account.AdmitAsync(new AdmissionRequest("settled", "laptop", Usd.FromDecimal(0.10m)));
+        await AdmitDurablyAsync(account, "never-started", Usd.FromDecimal(0.40m));
+        await AdmitDurablyAsync(account, "free", Usd.FromDecimal(0.20m));
+        await AdmitDurablyAsync(account, "settled", Usd.FromDecimal(0.10m));
         await account.SettleAsync(new Settlement("free", Usage(Usd.Zero)));
         await account.SettleAsync(new Settlement("settled", Usage(Usd.FromDecimal(0.05m))));
 
@@ -505,6 +505,13 @@ public sealed class AccountGrainTests(InProcessSilo silo)
         var admission = await account.AdmitAsync(new AdmissionRequest(callId, device, Usd.FromDecimal(0.01m)));
         Assert.True(admission.Admitted, $"{callId} from {device} was refused: {admission.Outcome}");
         await account.SettleAsync(new Settlement(callId, Usage(cost ?? Usd.FromDecimal(0.001m))));
+    }
+
+    /// <summary>Admits a call and waits until its reservation is durable, as the edge does before answering.</summary>
+    private static async Task AdmitDurablyAsync(IAccountGrain account, string callId, Usd estimate)
+    {
+        Assert.True((await account.AdmitAsync(new AdmissionRequest(callId, "laptop", estimate))).Admitted);
+        Assert.True(await account.ConfirmReservationAsync(callId));
     }
 
     private static UsageRecord Usage(Usd cost) =>
