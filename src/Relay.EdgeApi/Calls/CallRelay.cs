@@ -30,6 +30,7 @@ public sealed partial class CallRelay(
     CallSettler settler,
     CallDrain drain,
     BodyBudget bodies,
+    FeaturePolicy features,
     IGrainFactory grains,
     EdgeMetrics metrics,
     TimeProvider time,
@@ -132,6 +133,11 @@ public sealed partial class CallRelay(
         }
 
         activity?.SetTag("gen_ai.request.model", model.Id);
+        if (features.Check(protocol, model, facts, context.Request.Headers) is { } unpriced)
+        {
+            await RefuseAsync(unpriced);
+            return;
+        }
         var account = grains.GetGrain<IAccountCallsGrain>(caller.AccountId);
         var estimate = model.Price.Charge(new TokenUsage(facts.EstimatedInputTokens, facts.MaxOutputTokens ?? settings.Admission.DefaultOutputTokens));
         var device = devices.Of(context);
@@ -354,7 +360,9 @@ public sealed partial class CallRelay(
             // The provider's own count when it gave a final one (also when the stream broke after it), else an estimate.
             var reported = seen.Usage is not null && (seen.UsageFinal || (seen.Finished && answer.End == AnswerEnd.Complete));
             var tokens = reported ? seen.Usage! : UsageEstimator.Estimate(upstreamProtocol, upstreamBody.Span, seen);
-            return new UsageRecord(model.Id, channel.Name, tokens, model.Price.Charge(tokens), Estimated: !reported, seen.UpstreamId);
+            // Web searches are billed per search, beside the tokens their results add.
+            var cost = model.Price.Charge(tokens) + features.ServerToolCharge(seen.WebSearchRequests);
+            return new UsageRecord(model.Id, channel.Name, tokens, cost, Estimated: !reported, seen.UpstreamId) { WebSearchRequests = seen.WebSearchRequests };
         }
 
         Task NotDurableAsync()
@@ -428,13 +436,16 @@ public sealed partial class CallRelay(
         }
         var reported = seen.Usage is not null && seen.UsageFinal;
         var tokens = reported ? seen.Usage! : UsageEstimator.Estimate(translation.Upstream, upstreamRequest.Span, seen);
-        return new UsageRecord(model.Id, exchange.Channel.Name, tokens, model.Price.Charge(tokens), Estimated: !reported, seen.UpstreamId);
+        var cost = model.Price.Charge(tokens) + features.ServerToolCharge(seen.WebSearchRequests);
+        return new UsageRecord(model.Id, exchange.Channel.Name, tokens, cost, Estimated: !reported, seen.UpstreamId) { WebSearchRequests = seen.WebSearchRequests };
     }
 
     /// <summary>
-    /// An upstream that refused before answering is relayed as it spoke, so clients see the provider's own
-    /// error and retry where they would have. An upstream refusing Relay's own credentials is Relay's fault,
-    /// not the client's: that becomes a 502 rather than a 401 that would blame the client's key.
+    /// An upstream that refused before answering is answered with its status and error type, so clients retry where
+    /// they would have, in the client's protocol with Relay's own message (<see cref="UpstreamErrorBodies"/>: the
+    /// provider's message may name the operator's organization or project), and the provider's request id header.
+    /// An upstream refusing Relay's own credentials is Relay's fault, not the client's: that becomes a 502 rather
+    /// than a 401 that would blame the client's key.
     /// </summary>
     private async Task RelayUpstreamErrorAsync(HttpContext context, UpstreamExchange exchange, ErrorDialect dialect, string callId, CallTranslation? translation)
     {
@@ -450,26 +461,34 @@ public sealed partial class CallRelay(
             await RelayTranslatedErrorAsync(context, exchange, translation, callId);
             return;
         }
-        CopyResponseHeaders(context.Response, exchange.Response);
-        context.Response.StatusCode = status;
-        await using var upstreamBody = await exchange.OpenBodyAsync();
+        var upstreamBody = new ArrayBufferWriter<byte>();
         var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
         {
+            await using var stream = await exchange.OpenBodyAsync();
             int read;
-            while ((read = await exchange.ReadAsync(upstreamBody, chunk.AsMemory(0, ChunkSize))) > 0)
+            while (upstreamBody.WrittenCount < UpstreamErrorBodies.MaxBodyBytes
+                && (read = await exchange.ReadAsync(stream, chunk.AsMemory(0, ChunkSize))) > 0)
             {
-                await context.Response.Body.WriteAsync(chunk.AsMemory(0, read), context.RequestAborted);
+                upstreamBody.Write(chunk.AsSpan(0, read));
             }
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException or UpstreamIdleTimeoutException or OperationCanceledException)
         {
-            // The error body is a courtesy; its status has been sent.
+            // What came of the body is enough: the status says the most.
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
         }
+        CopyResponseHeaders(context.Response, exchange.Response);
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        var providerRequestId = exchange.Response.Headers.TryGetValues("request-id", out var ids) ? ids.FirstOrDefault() : null;
+        var body = UpstreamErrorBodies.Rewrite(status, upstreamBody.WrittenSpan, dialect, providerRequestId ?? callId);
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, context.RequestAborted);
     }
 
     /// <summary>An upstream error to a translated call, in the client's shape and status (Anthropic's 529 is 503 for OpenAI clients).</summary>
@@ -492,14 +511,17 @@ public sealed partial class CallRelay(
         }
         var status = (int)exchange.Response.StatusCode;
         var reply = translation.TranslateError(status, body.WrittenSpan, translation.Client == WireProtocol.AnthropicMessages ? callId : null);
+        // Translated or not, the provider's words may name the operator's account: Relay's own, as for any upstream error.
+        var clientDialect = translation.Client == WireProtocol.AnthropicMessages ? ErrorDialect.Anthropic : ErrorDialect.OpenAI;
+        var sanitized = UpstreamErrorBodies.Rewrite(reply.Status, reply.Body, clientDialect, translation.Client == WireProtocol.AnthropicMessages ? callId : null);
         if (exchange.Response.Headers.RetryAfter is { } retryAfter)
         {
             context.Response.Headers.RetryAfter = retryAfter.ToString();
         }
         context.Response.StatusCode = reply.Status;
         context.Response.ContentType = "application/json";
-        context.Response.ContentLength = reply.Body.Length;
-        await context.Response.Body.WriteAsync(reply.Body, context.RequestAborted);
+        context.Response.ContentLength = sanitized.Length;
+        await context.Response.Body.WriteAsync(sanitized, context.RequestAborted);
     }
 
     [LoggerMessage(105, LogLevel.Warning, "Call {CallId}: the cluster did not answer; refused with 503")]

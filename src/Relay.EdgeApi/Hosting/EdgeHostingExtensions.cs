@@ -79,6 +79,7 @@ public static class EdgeHostingExtensions
         services.AddSingleton<CallerResolver>();
         services.AddSingleton<BodyBudget>();
         services.AddSingleton<TokenCountLimit>();
+        services.AddSingleton<FeaturePolicy>();
         services.AddSingleton<DeviceIdentity>();
         services.AddSingleton<CallSettler>();
         services.AddSingleton<CallRelay>();

@@ -33,6 +33,8 @@ public sealed class RelayOptions
 
     public ShutdownOptions Shutdown { get; set; } = new();
 
+    public FeatureOptions Features { get; set; } = new();
+
     public CatalogOptions Catalog { get; set; } = new();
 
     /// <summary>Channels that seed an empty cluster catalog.</summary>
@@ -155,4 +157,79 @@ public sealed class ShutdownOptions
     /// <see cref="DrainTimeout"/> plus this.
     /// </summary>
     public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// Which upstream features a call may use (docs/configuration.md, "Billable features"). Each list, when set, replaces
+/// its default whole; unset, the default holds: what Claude Code and Codex send that costs only tokens, and web search,
+/// which Relay prices per search.
+/// </summary>
+public sealed class FeatureOptions
+{
+    /// <summary>The <c>anthropic-beta</c> values current Claude Code sends that bill nothing beyond tokens.</summary>
+    public static readonly IReadOnlyList<string> DefaultAnthropicBetas =
+    [
+        "claude-code-20250219",
+        "interleaved-thinking-2025-05-14",
+        "thinking-token-count-2026-05-13",
+        "context-management-2025-06-27",
+        "prompt-caching-scope-2026-01-05",
+        "mid-conversation-system-2026-04-07",
+        "effort-2025-11-24",
+        "structured-outputs-2025-11-13",
+        "structured-outputs-2025-12-15",
+        "fine-grained-tool-streaming-2025-05-14",
+        "token-efficient-tools-2025-02-19",
+        "redact-thinking-2026-02-12",
+        "extended-cache-ttl-2025-04-11",
+        "web-search-2025-03-05",
+    ];
+
+    /// <summary>
+    /// The 1M-token context beta on the models whose whole window costs the standard price (the beta is accepted and
+    /// ignored there). On a model that prices long prompts higher it stays refused until the catalog prices those tiers.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, List<string>> DefaultModelBetas = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["claude-opus-4-8"] = ["context-1m-2025-08-07"],
+        ["claude-opus-4-6"] = ["context-1m-2025-08-07"],
+        ["claude-sonnet-4-6"] = ["context-1m-2025-08-07"],
+    };
+
+    public static readonly IReadOnlyList<string> DefaultOpenAIBetas = ["responses=experimental"];
+
+    /// <summary>Request-body features: server tools as <c>tool:&lt;family&gt;</c>, tiers and regions as <c>field:value</c>.</summary>
+    public static readonly IReadOnlyList<string> DefaultBody =
+    [
+        "tool:web_search",
+        "tool:web_fetch",
+        "service_tier:auto",
+        "service_tier:default",
+        "service_tier:standard_only",
+        "speed:standard",
+        "inference_geo:global",
+    ];
+
+    /// <summary><c>anthropic-beta</c> values allowed for every model.</summary>
+    public List<string> AnthropicBetas { get; set; } = [];
+
+    /// <summary><c>anthropic-beta</c> values allowed for one model (by catalog id), beside <see cref="AnthropicBetas"/>.</summary>
+    public Dictionary<string, List<string>> ModelBetas { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary><c>OpenAI-Beta</c> values allowed.</summary>
+    public List<string> OpenAIBetas { get; set; } = [];
+
+    /// <summary>Request-body features allowed (see <see cref="DefaultBody"/>).</summary>
+    public List<string> Body { get; set; } = [];
+
+    /// <summary>What a web search costs the account, USD per 1,000 (Anthropic's and OpenAI's list price is 10).</summary>
+    public decimal WebSearchUsdPerThousand { get; set; } = 10m;
+
+    public IReadOnlyList<string> AnthropicBetasOrDefault() => AnthropicBetas.Count > 0 ? AnthropicBetas : DefaultAnthropicBetas;
+
+    public IReadOnlyDictionary<string, List<string>> ModelBetasOrDefault() => ModelBetas.Count > 0 ? ModelBetas : DefaultModelBetas;
+
+    public IReadOnlyList<string> OpenAIBetasOrDefault() => OpenAIBetas.Count > 0 ? OpenAIBetas : DefaultOpenAIBetas;
+
+    public IReadOnlyList<string> BodyOrDefault() => Body.Count > 0 ? Body : DefaultBody;
 }

@@ -75,6 +75,18 @@ internal sealed class RelayOptionsValidator(IOptions<RelayOptions> relay) : IHos
         {
             failures.Add("Relay:Keys:FailedPermitLimit and Relay:Keys:FailedWindow must be positive, Relay:Keys:MissCacheFor not negative.");
         }
+        try
+        {
+            if (options.Features.WebSearchUsdPerThousand < 0m)
+            {
+                failures.Add("Relay:Features:WebSearchUsdPerThousand must not be negative.");
+            }
+            Money.Usd.FromDecimal(options.Features.WebSearchUsdPerThousand / 1000m);
+        }
+        catch (Exception ex) when (ex is ArgumentException or OverflowException)
+        {
+            failures.Add($"Relay:Features:WebSearchUsdPerThousand: one search must cost a whole number of nano-dollars ({ex.Message}).");
+        }
         if (options.Upstream.IdleTimeout <= TimeSpan.Zero)
         {
             failures.Add("Relay:Upstream:IdleTimeout must be positive.");

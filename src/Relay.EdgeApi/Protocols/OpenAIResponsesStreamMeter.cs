@@ -6,7 +6,8 @@ namespace Relay.EdgeApi.Protocols;
 /// <summary>
 /// Meters an OpenAI Responses stream: id and model from <c>response.created</c>, usage, id and model from the
 /// terminal <c>response.completed</c>, <c>response.incomplete</c> or <c>response.failed</c>, the characters of
-/// every text-like <c>*.delta</c>, and <c>event: error</c>. Other events are not parsed.
+/// every text-like <c>*.delta</c>, each <c>response.web_search_call.completed</c> (a search billed per call), and
+/// <c>event: error</c>. Other events are not parsed.
 /// </summary>
 internal sealed class OpenAIResponsesStreamMeter(int maxEventBytes) : SseStreamMeter(holdEvents: false, maxEventBytes)
 {
@@ -16,14 +17,16 @@ internal sealed class OpenAIResponsesStreamMeter(int maxEventBytes) : SseStreamM
     private string? _id;
     private string? _model;
     private long _chars;
+    private long _webSearches;
 
     public override MeteredCall Result =>
-        new(_usage, _finished, _id, _model, _sawError, _chars) { UsageFinal = _usage is not null };
+        new(_usage, _finished, _id, _model, _sawError, _chars) { UsageFinal = _usage is not null, WebSearchRequests = _webSearches };
 
     protected override bool IsMetered(ReadOnlySpan<byte> name) =>
         (name.EndsWith(".delta"u8) && !name.SequenceEqual("response.audio.delta"u8))
         || IsTerminal(name)
         || name.SequenceEqual("error"u8)
+        || name.SequenceEqual(WebSearchCompleted)
         || (_id is null && IsOpening(name));
 
     protected override bool OnEvent(ReadOnlySpan<byte> name, ReadOnlySpan<byte> data)
@@ -52,6 +55,11 @@ internal sealed class OpenAIResponsesStreamMeter(int maxEventBytes) : SseStreamM
         {
             _sawError = true;
         }
+        else if (type.SequenceEqual(WebSearchCompleted))
+        {
+            // Each search OpenAI ran is billed per call; counted as it ends, so a stream cut later still pays it.
+            _webSearches++;
+        }
         else if (_id is null && IsOpening(type))
         {
             ReadResponse(data, terminal: false);
@@ -59,6 +67,8 @@ internal sealed class OpenAIResponsesStreamMeter(int maxEventBytes) : SseStreamM
 
         return true;
     }
+
+    private static ReadOnlySpan<byte> WebSearchCompleted => "response.web_search_call.completed"u8;
 
     private static bool IsTerminal(ReadOnlySpan<byte> type) =>
         type.SequenceEqual("response.completed"u8) || type.SequenceEqual("response.incomplete"u8) || type.SequenceEqual("response.failed"u8);

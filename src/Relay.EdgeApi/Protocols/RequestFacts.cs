@@ -12,7 +12,24 @@ public sealed record RequestFacts(
     bool Stream,
     bool ClientAskedForUsage,
     long EstimatedInputTokens,
-    long? MaxOutputTokens);
+    long? MaxOutputTokens)
+{
+    /// <summary>
+    /// Parts of the request that may be billed beyond tokens, as <c>name</c> or <c>name:value</c>: every
+    /// <c>tools[].type</c> as <c>tool:&lt;type&gt;</c>, <c>service_tier:&lt;v&gt;</c>, <c>speed:&lt;v&gt;</c>,
+    /// <c>inference_geo:&lt;v&gt;</c>, and <c>background</c>, <c>web_search_options</c>, <c>fallbacks</c>,
+    /// <c>container</c>, <c>mcp_servers</c> when present. Relay's feature policy decides which may pass.
+    /// </summary>
+    public IReadOnlyList<string> Features { get; init; } = [];
+
+    /// <summary>Facts are equal when their fields are, <see cref="Features"/> compared item by item.</summary>
+    public bool Equals(RequestFacts? other) =>
+        other is not null && Model == other.Model && Stream == other.Stream && ClientAskedForUsage == other.ClientAskedForUsage
+        && EstimatedInputTokens == other.EstimatedInputTokens && MaxOutputTokens == other.MaxOutputTokens
+        && Features.SequenceEqual(other.Features);
+
+    public override int GetHashCode() => HashCode.Combine(Model, Stream, ClientAskedForUsage, EstimatedInputTokens, MaxOutputTokens, Features.Count);
+}
 
 /// <summary>Either the facts of a well-formed request or the field that makes it malformed and why.</summary>
 public sealed record RequestInspection(RequestFacts? Facts, string? ProblemField, string? ProblemMessage)

@@ -44,6 +44,7 @@ public static class RequestInspector
         long? maxTokens = null;
         long? maxCompletionTokens = null;
         long? maxOutputTokens = null;
+        List<string>? features = null;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -140,6 +141,33 @@ public static class RequestInspector
                     return BadLimit("max_output_tokens");
                 }
             }
+            else if (reader.ValueTextEquals("tools"u8))
+            {
+                reader.Read();
+                ReadToolTypes(ref reader, features ??= []);
+            }
+            else if (reader.ValueTextEquals("service_tier"u8) || reader.ValueTextEquals("speed"u8) || reader.ValueTextEquals("inference_geo"u8))
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.Null)
+                {
+                    // A value that is not a string is no tier Relay knows: named as such, it is refused.
+                    (features ??= []).Add(name + ":" + (reader.TokenType == JsonTokenType.String ? reader.GetString() : "?"));
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("background"u8) || reader.ValueTextEquals("web_search_options"u8) || reader.ValueTextEquals("fallbacks"u8)
+                || reader.ValueTextEquals("container"u8) || reader.ValueTextEquals("mcp_servers"u8))
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                if (reader.TokenType is not (JsonTokenType.Null or JsonTokenType.False))
+                {
+                    (features ??= []).Add(name);
+                }
+                reader.Skip();
+            }
             else
             {
                 reader.Skip();
@@ -173,8 +201,42 @@ public static class RequestInspector
             stream ?? false,
             ClientAskedForUsage: protocol == WireProtocol.OpenAIChat && includeUsage,
             EstimatedInputTokens: (body.Length + 3L) / 4,
-            maxOutput);
+            maxOutput)
+        {
+            Features = features ?? [],
+        };
         return new RequestInspection(facts, null, null);
+    }
+
+    /// <summary>Adds <c>tool:&lt;type&gt;</c> for every tool that says its type (a custom tool may not).</summary>
+    private static void ReadToolTypes(ref Utf8JsonReader reader, List<string> features)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return;
+        }
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isType = reader.ValueTextEquals("type"u8);
+                reader.Read();
+                if (isType && reader.TokenType == JsonTokenType.String)
+                {
+                    features.Add("tool:" + reader.GetString());
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
     }
 
     private static RequestInspection? ReadStreamOptions(ref Utf8JsonReader reader, out bool includeUsage)

@@ -98,7 +98,28 @@ public static class ResponseMeters
         return new MeteredCall(usage, finished, id, model, sawError, chars)
         {
             UsageFinal = usage is not null,
-            WebSearchRequests = anthropicUsage.WebSearchRequests,
+            WebSearchRequests = protocol == WireProtocol.OpenAIResponses ? CountWebSearchCalls(body) : anthropicUsage.WebSearchRequests,
         };
+    }
+
+    /// <summary>
+    /// The Responses output items of type <c>web_search_call</c>, each a search OpenAI bills. The token
+    /// <c>"web_search_call"</c> (quotes included) can only be a JSON string of its own: inside another string its
+    /// quotes would be escaped, so text that mentions it is not counted.
+    /// </summary>
+    public static long CountWebSearchCalls(ReadOnlySpan<byte> json)
+    {
+        long count = 0;
+        var token = "\"web_search_call\""u8;
+        int at;
+        while ((at = json.IndexOf(token)) >= 0)
+        {
+            if (at == 0 || json[at - 1] != (byte)'\\')
+            {
+                count++;
+            }
+            json = json[(at + token.Length)..];
+        }
+        return count;
     }
 }

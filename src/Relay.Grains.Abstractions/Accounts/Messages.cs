@@ -68,7 +68,12 @@ public sealed record UsageRecord(
     [property: Id(2)] TokenUsage Tokens,
     [property: Id(3)] Usd Cost,
     [property: Id(4)] bool Estimated,
-    [property: Id(5)] string? UpstreamId = null);
+    [property: Id(5)] string? UpstreamId = null)
+{
+    /// <summary>Web searches the upstream ran for the call, each charged in <see cref="Cost"/> beside the tokens.</summary>
+    [Id(6)]
+    public long WebSearchRequests { get; init; }
+}
 
 /// <summary>Asks to admit one call: its id, the device it comes from and a reservation for its likely cost.</summary>
 [GenerateSerializer, Immutable, Alias("Relay.AdmissionRequest")]

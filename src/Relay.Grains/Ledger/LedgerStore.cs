@@ -12,7 +12,7 @@ public sealed class LedgerStore(NpgsqlDataSource db)
 {
     private const string Columns =
         "seq, entry_id, kind, delta_nanos, balance_after_nanos, at, reference, model, channel, input_tokens, output_tokens, " +
-        "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, reasoning_tokens, cost_nanos, estimated, upstream_id";
+        "cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, reasoning_tokens, cost_nanos, estimated, upstream_id, web_search_requests";
 
     /// <summary>
     /// Commits one account's batch in one transaction and one round trip: the reservations opened, the
@@ -120,7 +120,7 @@ public sealed class LedgerStore(NpgsqlDataSource db)
         var command = new NpgsqlBatchCommand(
             $"insert into relay_ledger (account_id, {Columns}) select $1, * from unnest(" +
             "$2::bigint[], $3::text[], $4::smallint[], $5::bigint[], $6::bigint[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], " +
-            "$11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::boolean[], $19::text[])");
+            "$11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::boolean[], $19::text[], $20::bigint[])");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = accountId });
         command.Parameters.Add(Array(entries, e => e.Sequence));
         command.Parameters.Add(Array(entries, e => e.EntryId));
@@ -140,6 +140,7 @@ public sealed class LedgerStore(NpgsqlDataSource db)
         command.Parameters.Add(Array(entries, e => e.Usage?.Cost.Nanos));
         command.Parameters.Add(Array(entries, e => e.Usage?.Estimated));
         command.Parameters.Add(Array(entries, e => e.Usage?.UpstreamId));
+        command.Parameters.Add(Array(entries, e => e.Usage is { WebSearchRequests: > 0 } usage ? usage.WebSearchRequests : (long?)null));
         return command;
     }
 
@@ -249,7 +250,10 @@ public sealed class LedgerStore(NpgsqlDataSource db)
             Tokens: new TokenUsage(r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13), r.GetInt64(14)),
             Cost: new Usd(r.GetInt64(15)),
             Estimated: r.GetBoolean(16),
-            UpstreamId: r.IsDBNull(17) ? null : r.GetString(17));
+            UpstreamId: r.IsDBNull(17) ? null : r.GetString(17))
+        {
+            WebSearchRequests = r.IsDBNull(18) ? 0 : r.GetInt64(18),
+        };
         return new LedgerEntry(
             Sequence: r.GetInt64(0),
             EntryId: r.GetString(1),

@@ -17,6 +17,33 @@ public sealed class StablecoinOptions
     /// </summary>
     public int Confirmations { get; set; } = 12;
 
+    /// <summary>
+    /// The fewest confirmations the watcher accepts on a chain, by chain id (as a string: <c>MinConfirmations:137</c>),
+    /// beside <see cref="DefaultMinimumConfirmations"/>; a configured value replaces the default for its chain.
+    /// </summary>
+    public Dictionary<string, int> MinConfirmations { get; set; } = [];
+
+    /// <summary>
+    /// Floors for the chains Relay knows, set by how deep each has been seen to reorganise: a configuration with
+    /// fewer <see cref="Confirmations"/> is refused at start. Other chains have no floor but 1 unless configured.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<long, int> DefaultMinimumConfirmations = new Dictionary<long, int>
+    {
+        [1] = 12, // Ethereum
+        [56] = 15, // BNB Smart Chain
+        [137] = 128, // Polygon PoS: reorganisations of dozens of blocks have happened
+        [10] = 12, // OP Mainnet
+        [8453] = 12, // Base
+        [42161] = 12, // Arbitrum One
+        [43114] = 12, // Avalanche C-Chain
+    };
+
+    /// <summary>The fewest confirmations accepted on <paramref name="chainId"/>.</summary>
+    public int MinimumConfirmationsFor(long chainId) =>
+        MinConfirmations.TryGetValue(chainId.ToString(System.Globalization.CultureInfo.InvariantCulture), out var configured)
+            ? configured
+            : DefaultMinimumConfirmations.GetValueOrDefault(chainId, 1);
+
     /// <summary>How often the watcher asks the node for new blocks.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -45,5 +72,9 @@ public sealed class StablecoinToken
 
     public string Address { get; set; } = "";
 
+    /// <summary>The token's <c>decimals()</c>; checked against the contract when the watcher starts.</summary>
     public int Decimals { get; set; } = 6;
 }
+
+/// <summary>The stablecoin configuration disagrees with the chain: the watcher refuses to run rather than credit wrong amounts.</summary>
+public sealed class StablecoinConfigurationException(string message) : Exception(message);

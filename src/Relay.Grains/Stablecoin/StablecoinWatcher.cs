@@ -37,6 +37,7 @@ public sealed partial class StablecoinWatcher
     private readonly Web3 _web3;
     private readonly Dictionary<string, StablecoinToken> _tokens;
     private string? _chainId;
+    private bool _verified;
 
     public StablecoinWatcher(IGrainFactory grains, IOptions<StablecoinOptions> options, ILogger<StablecoinWatcher> logger)
     {
@@ -48,12 +49,45 @@ public sealed partial class StablecoinWatcher
         _tokens = _options.Tokens.ToDictionary(t => t.Address.ToLowerInvariant(), StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Checks the configuration against the chain, once: enough confirmations for the chain's id, and each token's
+    /// <c>decimals()</c> as configured (a token read with the wrong decimals would credit a thousand or a millionth of
+    /// what arrived). Throws <see cref="StablecoinConfigurationException"/> naming what disagrees.
+    /// </summary>
+    public async Task VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        var chainId = (long)(BigInteger)(await _web3.Eth.ChainId.SendRequestAsync()).Value;
+        var minimum = _options.MinimumConfirmationsFor(chainId);
+        if (_options.Confirmations < minimum)
+        {
+            throw new StablecoinConfigurationException(
+                $"{StablecoinOptions.Section}:Confirmations is {_options.Confirmations}, fewer than the {minimum} chain {chainId} needs before a transfer is final enough to credit. "
+                + $"Raise it, or set {StablecoinOptions.Section}:MinConfirmations:{chainId} if you know better.");
+        }
+        foreach (var token in _options.Tokens)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var decimals = await DecimalsOfAsync(token.Address);
+            if (decimals != token.Decimals)
+            {
+                throw new StablecoinConfigurationException(decimals is null
+                    ? $"{StablecoinOptions.Section}: the token {token.Symbol} at {token.Address} does not answer decimals() on chain {chainId}; is it an ERC-20 contract on this chain?"
+                    : $"{StablecoinOptions.Section}: the token {token.Symbol} at {token.Address} has {decimals} decimals on chain {chainId}, but {token.Decimals} are configured. Set its Decimals to {decimals}.");
+            }
+        }
+        _chainId = chainId.ToString(CultureInfo.InvariantCulture);
+        _verified = true;
+    }
+
     /// <summary>Scans and credits every confirmed block past the checkpoint; returns how many transfers this call booked.</summary>
     public async Task<int> PollOnceAsync(CancellationToken cancellationToken = default)
     {
         var xpub = _options.Xpub ?? throw new InvalidOperationException($"{StablecoinOptions.Section}:Xpub is not set.");
-        _chainId ??= ((BigInteger)(await _web3.Eth.ChainId.SendRequestAsync()).Value).ToString(CultureInfo.InvariantCulture);
-        var checkpoints = _grains.GetGrain<IChainCheckpointGrain>(_chainId);
+        if (!_verified)
+        {
+            await VerifyAsync(cancellationToken);
+        }
+        var checkpoints = _grains.GetGrain<IChainCheckpointGrain>(_chainId!);
         var booked = 0;
         while (true)
         {
@@ -94,6 +128,26 @@ public sealed partial class StablecoinWatcher
         var rescanFrom = Math.Max(checkpoint.BlockNumber - _options.ReorgRescanBlocks + 1, _options.StartBlock ?? 0);
         LogReorg(_chainId!, checkpoint.BlockNumber, checkpoint.BlockHash, rescanFrom);
         return rescanFrom;
+    }
+
+    /// <summary>The token's <c>decimals()</c> (selector 0x313ce567), or null when the address does not answer it.</summary>
+    private async Task<int?> DecimalsOfAsync(string token)
+    {
+        string answer;
+        try
+        {
+            answer = await _web3.Eth.Transactions.Call.SendRequestAsync(new CallInput("0x313ce567", token), BlockParameter.CreateLatest());
+        }
+        catch (Nethereum.JsonRpc.Client.RpcResponseException)
+        {
+            return null;
+        }
+        if (string.IsNullOrEmpty(answer) || answer == "0x")
+        {
+            return null;
+        }
+        var value = new HexBigInteger(answer).Value;
+        return value >= 0 && value <= 255 ? (int)value : null;
     }
 
     private async Task<BlockWithTransactionHashes?> BlockAsync(long number) =>

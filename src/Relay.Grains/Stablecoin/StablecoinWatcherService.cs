@@ -17,6 +17,13 @@ public sealed partial class StablecoinWatcherService(
             {
                 await watcher.PollOnceAsync(stoppingToken);
             }
+            catch (StablecoinConfigurationException e)
+            {
+                // Crediting with a configuration the chain contradicts would book wrong amounts: stop, loudly. The silo
+                // keeps serving everything else.
+                LogRefused(e.Message);
+                return;
+            }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 LogPollFailed(e);
@@ -24,6 +31,9 @@ public sealed partial class StablecoinWatcherService(
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Stablecoin top-ups are off: {Reason}")]
+    private partial void LogRefused(string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stablecoin poll failed; retrying on the next tick")]
     private partial void LogPollFailed(Exception exception);

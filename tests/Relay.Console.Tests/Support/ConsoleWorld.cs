@@ -154,6 +154,13 @@ public sealed class ConsoleWorld : IAsyncLifetime
     public static async Task OpenAsync(IPage page, string path)
     {
         await page.GotoAsync(path);
+        await WaitInteractiveAsync(page, path);
+    }
+
+    /// <summary>Waits until the page's circuit is live.</summary>
+    public static async Task WaitInteractiveAsync(IPage page, string? path = null)
+    {
+        path ??= page.Url;
         try
         {
             await Assertions.Expect(page.Locator("#interactive")).ToHaveAttributeAsync("data-ready", "true");

@@ -151,6 +151,10 @@ public sealed class ResilienceTests(EdgeHarness edge)
 
         Assert.Equal(529, (int)response.StatusCode);
         Assert.Equal("overloaded_error", body["error"]!["type"]!.GetValue<string>());
+        // Relay's words, and the provider's request id to quote to its support.
+        Assert.StartsWith("The upstream provider is overloaded", body["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith("req_", response.Headers.GetValues("request-id").Single(), StringComparison.Ordinal);
+        Assert.Equal(response.Headers.GetValues("request-id").Single(), body["request_id"]!.GetValue<string>());
         Assert.Equal(3, edge.Simulator.Served.Snapshot().Count(call => call.Model == "overloaded-claude" && call.Fault == "status-529"));
         var settled = Assert.Single(await edge.Settlements.WaitForAsync(accountId, 1));
         Assert.Equal(Usd.Zero, settled.Usage.Cost);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -56,7 +57,11 @@ public sealed class CapturingUpstream : IAsyncDisposable
                 return;
             }
             context.Response.ContentType = "application/json";
-            var answer = context.Request.Path.Value!.EndsWith("/messages", StringComparison.Ordinal) ? AnthropicAnswer : ResponsesAnswer;
+            // A request that offers web search is answered as if the model searched twice.
+            var searched = Encoding.UTF8.GetString(body.ToArray()).Contains("\"web_search", StringComparison.Ordinal);
+            var answer = context.Request.Path.Value!.EndsWith("/messages", StringComparison.Ordinal)
+                ? searched ? AnthropicAnswerWithSearches : AnthropicAnswer
+                : searched ? ResponsesAnswerWithSearches : ResponsesAnswer;
             await context.Response.WriteAsync(answer);
         });
         await app.StartAsync();
@@ -85,6 +90,14 @@ public sealed class CapturingUpstream : IAsyncDisposable
 
     public const string AnthropicAnswer =
         """{"id":"msg_capture","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":100,"output_tokens":5,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}""";
+
+    /// <summary><see cref="AnthropicAnswer"/> after two web searches (Anthropic reports them in <c>usage.server_tool_use</c>).</summary>
+    public const string AnthropicAnswerWithSearches =
+        """{"id":"msg_capture_search","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":100,"output_tokens":5,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"server_tool_use":{"web_search_requests":2}}}""";
+
+    /// <summary><see cref="ResponsesAnswer"/> after two web searches (OpenAI reports each as a <c>web_search_call</c> output item).</summary>
+    public const string ResponsesAnswerWithSearches =
+        """{"id":"resp_capture_search","object":"response","created_at":1764200000,"status":"completed","model":"gpt-5.2-codex","output":[{"type":"web_search_call","id":"ws_1","status":"completed","action":{"type":"search","query":"relay"}},{"type":"web_search_call","id":"ws_2","status":"completed","action":{"type":"search","query":"relay pricing"}},{"type":"message","id":"msg_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"I looked up \"web_search_call\" for you","annotations":[]}]}],"usage":{"input_tokens":100,"input_tokens_details":{"cached_tokens":0},"output_tokens":5,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":105}}""";
 
     public const string ResponsesAnswer =
         """{"id":"resp_capture","object":"response","created_at":1764200000,"status":"completed","model":"gpt-5.2-codex","output":[{"type":"message","id":"msg_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"ok","annotations":[]}]}],"usage":{"input_tokens":100,"input_tokens_details":{"cached_tokens":0},"output_tokens":5,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":105}}""";

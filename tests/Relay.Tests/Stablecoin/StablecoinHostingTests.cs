@@ -52,6 +52,18 @@ public sealed class StablecoinHostingTests
         Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<StablecoinOptions>>().Value);
     }
 
+    [Fact]
+    public void Known_chains_have_a_floor_of_confirmations_and_a_configured_floor_replaces_it()
+    {
+        var options = Compose(new Dictionary<string, string?>(Configured) { ["Relay:Payments:Stablecoin:MinConfirmations:56"] = "30" })
+            .BuildServiceProvider().GetRequiredService<IOptions<StablecoinOptions>>().Value;
+
+        Assert.Equal(12, options.MinimumConfirmationsFor(1));
+        Assert.Equal(128, options.MinimumConfirmationsFor(137));
+        Assert.Equal(30, options.MinimumConfirmationsFor(56));
+        Assert.Equal(1, options.MinimumConfirmationsFor(31337));
+    }
+
     private static ServiceCollection Compose(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

@@ -145,14 +145,62 @@ public sealed class StablecoinWatcherTests(InProcessSilo silo) : IAsyncLifetime
 
     private string ChainKey => _node.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private StablecoinWatcher Watcher() => new(silo.Grains, Options.Create(new StablecoinOptions
+    [Fact]
+    public async Task A_token_whose_contract_has_other_decimals_than_configured_is_refused_and_nothing_is_credited()
     {
-        RpcUrl = _node.RpcUrl,
-        Xpub = _xpub,
-        Confirmations = Confirmations,
-        StartBlock = 0,
-        Tokens = [new StablecoinToken { Symbol = "USDT", Address = _token, Decimals = 6 }],
-    }), NullLogger<StablecoinWatcher>.Instance);
+        var (account, address) = await OpenWithDepositAddressAsync();
+        await _node.TransferAsync(_token, address, 5_000_000);
+        await _node.MineAsync(Confirmations);
+        var watcher = Watcher(options => options.Tokens = [new StablecoinToken { Symbol = "USDT", Address = _token, Decimals = 18 }]);
+
+        var refused = await Assert.ThrowsAsync<StablecoinConfigurationException>(() => watcher.PollOnceAsync());
+
+        Assert.Contains($"USDT at {_token} has 6 decimals on chain {_node.ChainId}, but 18 are configured", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(Usd.Zero, (await account.GetAsync()).Balance);
+        Assert.Null(await silo.Grains.GetGrain<IChainCheckpointGrain>(ChainKey).GetAsync());
+    }
+
+    [Fact]
+    public async Task An_address_that_is_not_a_token_contract_is_refused()
+    {
+        var watcher = Watcher(options => options.Tokens = [new StablecoinToken { Symbol = "USDC", Address = "0x000000000000000000000000000000000000dEaD", Decimals = 6 }]);
+
+        var refused = await Assert.ThrowsAsync<StablecoinConfigurationException>(() => watcher.PollOnceAsync());
+
+        Assert.Contains("does not answer decimals()", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fewer_confirmations_than_the_chain_needs_are_refused_naming_the_floor()
+    {
+        var (account, address) = await OpenWithDepositAddressAsync();
+        await _node.TransferAsync(_token, address, 5_000_000);
+        await _node.MineAsync(Confirmations);
+        var watcher = Watcher(options => options.MinConfirmations[ChainKey] = 5);
+
+        var refused = await Assert.ThrowsAsync<StablecoinConfigurationException>(() => watcher.PollOnceAsync());
+
+        Assert.Contains($"Confirmations is 2, fewer than the 5 chain {_node.ChainId} needs", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(Usd.Zero, (await account.GetAsync()).Balance);
+        // With as many as the chain needs, the same transfer is credited.
+        await _node.MineAsync(5);
+        Assert.Equal(1, await Watcher(options => { options.MinConfirmations[ChainKey] = 5; options.Confirmations = 5; }).PollOnceAsync());
+        Assert.Equal(Usd.FromDecimal(5m), (await account.GetAsync()).Balance);
+    }
+
+    private StablecoinWatcher Watcher(Action<StablecoinOptions>? configure = null)
+    {
+        var options = new StablecoinOptions
+        {
+            RpcUrl = _node.RpcUrl,
+            Xpub = _xpub,
+            Confirmations = Confirmations,
+            StartBlock = 0,
+            Tokens = [new StablecoinToken { Symbol = "USDT", Address = _token, Decimals = 6 }],
+        };
+        configure?.Invoke(options);
+        return new(silo.Grains, Options.Create(options), NullLogger<StablecoinWatcher>.Instance);
+    }
 
     private async Task<(IAccountGrain Account, string Address)> OpenWithDepositAddressAsync()
     {
