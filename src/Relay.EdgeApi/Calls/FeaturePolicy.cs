@@ -30,27 +30,23 @@ public sealed partial class FeaturePolicy(IOptionsMonitor<RelayOptions> options)
     public Refusal? Check(WireProtocol protocol, CatalogModel model, RequestFacts facts, IHeaderDictionary headers)
     {
         var features = options.CurrentValue.Features;
-        if (protocol == WireProtocol.AnthropicMessages)
+        // Both headers are checked whatever the client's protocol: a translated call goes upstream in another one,
+        // and the upstream request carries the beta header of its own protocol from the client.
+        var modelBetas = features.ModelBetasOrDefault().GetValueOrDefault(model.Id) ?? [];
+        foreach (var beta in Values(headers["anthropic-beta"]))
         {
-            var modelBetas = features.ModelBetasOrDefault().GetValueOrDefault(model.Id) ?? [];
-            foreach (var beta in Values(headers["anthropic-beta"]))
+            // The 1M-token window is priced wherever the catalog prices the model's long prompts.
+            var pricedLongContext = beta == LongContextBeta && model.Price.Tiers.Count > 0;
+            if (!pricedLongContext && !features.AnthropicBetasOrDefault().Contains(beta, StringComparer.Ordinal) && !modelBetas.Contains(beta, StringComparer.Ordinal))
             {
-                // The 1M-token window is priced wherever the catalog prices the model's long prompts.
-                var pricedLongContext = beta == LongContextBeta && model.Price.Tiers.Count > 0;
-                if (!pricedLongContext && !features.AnthropicBetasOrDefault().Contains(beta, StringComparer.Ordinal) && !modelBetas.Contains(beta, StringComparer.Ordinal))
-                {
-                    return NotEnabled("anthropic-beta", $"The beta '{beta}' is not enabled on Relay for model '{model.Id}'");
-                }
+                return NotEnabled("anthropic-beta", $"The beta '{beta}' is not enabled on Relay for model '{model.Id}'");
             }
         }
-        else
+        foreach (var beta in Values(headers["OpenAI-Beta"]))
         {
-            foreach (var beta in Values(headers["OpenAI-Beta"]))
+            if (!features.OpenAIBetasOrDefault().Contains(beta, StringComparer.Ordinal))
             {
-                if (!features.OpenAIBetasOrDefault().Contains(beta, StringComparer.Ordinal))
-                {
-                    return NotEnabled("OpenAI-Beta", $"The beta '{beta}' is not enabled on Relay");
-                }
+                return NotEnabled("OpenAI-Beta", $"The beta '{beta}' is not enabled on Relay");
             }
         }
         var allowed = features.BodyOrDefault();

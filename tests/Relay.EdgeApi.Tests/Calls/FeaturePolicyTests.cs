@@ -169,6 +169,16 @@ public sealed class FeaturePolicyTests
     }
 
     [Fact]
+    public void A_beta_header_of_the_other_protocol_is_checked_too_as_a_translated_call_would_carry_it()
+    {
+        var refusal = Check(WireProtocol.OpenAIResponses, "claude-opus-4-8", CodexBody, ("anthropic-beta", "fast-mode-2026-02-01"));
+
+        Assert.NotNull(refusal);
+        Assert.Equal("anthropic-beta", refusal.Param);
+        Assert.NotNull(Check(WireProtocol.AnthropicMessages, "claude-opus-4-8", Body("claude-opus-4-8"), ("OpenAI-Beta", "assistants=v2")));
+    }
+
+    [Fact]
     public void An_unknown_OpenAI_beta_is_refused()
     {
         var refusal = Check(WireProtocol.OpenAIResponses, "gpt-5.2-codex", CodexBody, ("OpenAI-Beta", "assistants=v2"));
